@@ -6,10 +6,15 @@ HTTP: every path answers 200 with JSON {"code": 0, "node": NAME, "method": ..., 
 gRPC: every unary method answers the bytes ``NAME``; no generated stubs are needed.
 
     fake_flow.py serve --name flow1 --http-port 9380 --grpc-port 9360
-    fake_flow.py grpc-call --target lb:9999 --count 20    # prints {"ok": {node: n}, "failed": [...]}
+    fake_flow.py http-call --target lb:9998 --path /v2/server/fateflow --count 20 --interval 0.1
+    fake_flow.py grpc-call --target lb:9999 --count 20 --interval 0.1
+
+The clients print JSON: {"ok": {node: answers}, "status": {http status: count}, "failed": [why],
+"max_seconds": slowest call}, and exit 1 when a call failed.
 """
 
 import argparse
+import http.client
 import json
 import signal
 import sys
@@ -66,23 +71,79 @@ def grpc_server(name, host, port):
     return server
 
 
-def grpc_call(target, count, timeout):
-    """Make COUNT unary calls on one channel; tally which node answered each, and what failed."""
+def run_calls(one_call, count, interval, parallel):
+    """Make COUNT calls, PARALLEL at a time, INTERVAL seconds apart; tally answers and failures."""
+    tally, statuses, failed, slowest = {}, {}, [], 0.0
+    lock = threading.Lock()
+
+    def timed():
+        started = time.monotonic()
+        try:
+            status, node = one_call()
+            error = None
+        except Exception as exc:  # noqa: BLE001 - every failure is a result to report
+            status, node, error = None, None, "%s: %s" % (type(exc).__name__, exc)
+        elapsed = time.monotonic() - started
+        with lock:
+            nonlocal slowest
+            slowest = max(slowest, elapsed)
+            if error:
+                failed.append("%s after %.2f s" % (error, elapsed))
+                return
+            statuses[str(status)] = statuses.get(str(status), 0) + 1
+            if node:
+                tally[node] = tally.get(node, 0) + 1
+
+    with futures.ThreadPoolExecutor(max_workers=parallel) as pool:
+        jobs = []
+        for _ in range(count):
+            jobs.append(pool.submit(timed))
+            if interval:
+                time.sleep(interval)
+        for job in jobs:
+            job.result()
+    print(json.dumps({"ok": tally, "status": statuses, "failed": failed, "max_seconds": round(slowest, 3)}))
+    return 0 if not failed else 1
+
+
+def http_call(args):
+    host, _, port = args.target.rpartition(":")
+
+    def one():
+        conn = http.client.HTTPConnection(host, int(port), timeout=args.timeout)
+        try:
+            # putrequest sends the path exactly as given: encoded and double-slash variants stay so.
+            conn.putrequest(args.method, args.path, skip_host=False, skip_accept_encoding=True)
+            conn.putheader("Content-Length", "0")
+            conn.endheaders()
+            resp = conn.getresponse()
+            body = resp.read()
+        finally:
+            conn.close()
+        node = None
+        if resp.status == 200:
+            try:
+                node = json.loads(body).get("node")
+            except ValueError:
+                node = None
+        return resp.status, node
+
+    return run_calls(one, args.count, args.interval, args.parallel)
+
+
+def grpc_call(args):
     import grpc
 
-    tally, failed = {}, []
-    with grpc.insecure_channel(target) as channel:
+    with grpc.insecure_channel(args.target) as channel:
         call = channel.unary_unary("/fateflow.test.Echo/Who")
-        for _ in range(count):
-            started = time.monotonic()
+
+        def one():
             try:
-                node = call(b"who", timeout=timeout).decode()
+                return 200, call(b"who", timeout=args.timeout).decode()
             except grpc.RpcError as exc:
-                failed.append("%s after %.1f s" % (exc.code().name, time.monotonic() - started))
-                continue
-            tally[node] = tally.get(node, 0) + 1
-    print(json.dumps({"ok": tally, "failed": failed}))
-    return 0 if not failed else 1
+                raise RuntimeError(exc.code().name) from None
+
+        return run_calls(one, args.count, args.interval, args.parallel)
 
 
 def main():
@@ -93,13 +154,21 @@ def main():
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--http-port", type=int, required=True)
     serve.add_argument("--grpc-port", type=int, default=0, help="0: no gRPC server")
-    call = sub.add_parser("grpc-call")
-    call.add_argument("--target", required=True)
-    call.add_argument("--count", type=int, default=10)
-    call.add_argument("--timeout", type=float, default=10)
+    for command in ("http-call", "grpc-call"):
+        call = sub.add_parser(command)
+        call.add_argument("--target", required=True, help="HOST:PORT")
+        call.add_argument("--count", type=int, default=10)
+        call.add_argument("--interval", type=float, default=0.0, help="seconds between calls")
+        call.add_argument("--parallel", type=int, default=1)
+        call.add_argument("--timeout", type=float, default=10)
+        if command == "http-call":
+            call.add_argument("--path", default="/v2/server/fateflow")
+            call.add_argument("--method", default="GET")
     args = parser.parse_args()
+    if args.command == "http-call":
+        return http_call(args)
     if args.command == "grpc-call":
-        return grpc_call(args.target, args.count, args.timeout)
+        return grpc_call(args)
     http = http_server(args.name, args.host, args.http_port)
     threading.Thread(target=http.serve_forever, daemon=True).start()
     grpc_srv = grpc_server(args.name, args.host, args.grpc_port) if args.grpc_port else None
