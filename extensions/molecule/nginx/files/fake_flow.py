@@ -74,6 +74,7 @@ def grpc_server(name, host, port):
 def run_calls(one_call, count, interval, parallel, paths=(None,)):
     """Make COUNT calls per path, PARALLEL at a time, INTERVAL seconds apart; tally answers and failures."""
     tally, statuses, by_path, failed, slowest = {}, {}, {}, [], 0.0
+    latencies = []
     lock = threading.Lock()
 
     def timed(path):
@@ -87,6 +88,7 @@ def run_calls(one_call, count, interval, parallel, paths=(None,)):
         with lock:
             nonlocal slowest
             slowest = max(slowest, elapsed)
+            latencies.append(elapsed)
             if error:
                 failed.append("%s after %.2f s" % (error, elapsed))
                 return
@@ -106,7 +108,10 @@ def run_calls(one_call, count, interval, parallel, paths=(None,)):
                     time.sleep(interval)
         for job in jobs:
             job.result()
-    result = {"ok": tally, "status": statuses, "failed": failed, "max_seconds": round(slowest, 3)}
+    latencies.sort()
+    result = {"ok": tally, "status": statuses, "failed": failed, "max_seconds": round(slowest, 3),
+              "p99_seconds": round(latencies[int(0.99 * (len(latencies) - 1))], 3) if latencies else 0,
+              "over_2s": sum(1 for t in latencies if t > 2)}
     if by_path:
         result["by_path"] = by_path
     print(json.dumps(result))
