@@ -220,21 +220,21 @@ def run(module):
     data, before_text = read_document(module, path, fmt)
     table = check_document(data, source=path)
     existed = bool(before_text)
-    before_dump = dump(data) if existed else ""
+    # Serialising a big table costs more than parsing it: only for a diff or a write.
+    before_dump = dump(data) if existed and module._diff else ""
 
     changes = merge(data, routes, state=params["state"], default_allow=params["default_allow"],
                     self_party=params["self_party"], fmt=fmt)
-    after_text = dump(data)
+    changed = bool(changes) or not existed
+    after_text = dump(data) if changed else before_dump
     result["changes"] = changes
     result["route_table"] = table
     result["warnings_ports"] = non_integer_ports(table)
     for pointer in result["warnings_ports"]:
         module.warn("%s in %s is not a JSON integer; rollsite cannot use that endpoint." % (pointer, path))
 
-    changed = bool(changes) or not existed
     if module._diff:
-        result["diff"] = dict(before=before_dump, after=after_text if changed else before_dump,
-                              before_header=path, after_header=path)
+        result["diff"] = dict(before=before_dump, after=after_text, before_header=path, after_header=path)
     if changed and not module.check_mode:
         if existed and params["backup"]:
             result["backup_file"] = module.backup_local(path)

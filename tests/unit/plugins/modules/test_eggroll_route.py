@@ -4,7 +4,10 @@ import json
 import os
 import shutil
 
+from unittest import mock
+
 import pytest
+from ansible.module_utils import _internal
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.fateflow.ha.plugins.modules import eggroll_route
@@ -18,7 +21,9 @@ def run_module(capsys, tmp_path, args, check_mode=False, diff=False):
     args = dict(args)
     args.update(_ansible_check_mode=check_mode, _ansible_diff=diff, _ansible_tmpdir=str(tmp_path),
                 _ansible_remote_tmp=str(tmp_path), _ansible_keep_remote_files=False)
-    with patch_module_args(args):
+    # Other tests import controller code, which sends module warnings to the display instead of the
+    # result; a module on a target host always returns them in the result.
+    with patch_module_args(args), mock.patch.object(_internal, "is_controller", False):
         with pytest.raises(SystemExit):
             eggroll_route.main()
     return json.loads(capsys.readouterr().out)
