@@ -230,6 +230,6 @@ def test_mode_is_applied_and_idempotent(capsys, tmp_path):
 def test_non_integer_ports_left_alone_are_reported(capsys, tmp_path):
     path = table_file(tmp_path, "string_port.json")
     result = run_module(capsys, tmp_path, dict(path=str(path), routes=[NGINX_FATEFLOW]))
-    assert result["warnings_ports"] == ["/route_table/9999/default/0/port"]
+    assert result["non_integer_ports"] == ["/route_table/9999/default/0/port"]
     # ansible-core 2.19 returns warnings as structured summaries; the text is what the user reads.
     assert "not a JSON integer" in json.dumps(result["warnings"])
