@@ -188,13 +188,16 @@ def read_document(module, path, fmt):
     except (IOError, OSError) as exc:
         module.fail_json(msg="Cannot read %s: %s." % (path, to_native(exc)))
     try:
-        text = raw.decode("utf-8")
+        # A byte order mark left by a Windows editor is not part of the JSON text.
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         module.fail_json(msg="%s is not UTF-8 text, so it is not a route table rollsite can read." % path)
     return parse(text, source=path), text
 
 
 def write_document(module, path, text):
+    # Replace the file a symlinked route table points to, not the link.
+    path = os.path.realpath(path)
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         module.fail_json(msg="Directory %s of the route table does not exist." % directory)
