@@ -116,6 +116,9 @@ class Supervisord(object):
         elif state == "reloaded":
             action = ("signal", reload_signal, name) if running else ("start", name)
         if action is None:
+            if state != "stopped" and not check_mode and status not in SUPERVISOR_RUNNING:
+                # Starting (just booted, or just reloaded with a new definition): wait for the verdict.
+                status, pid = self.wait_running(name, wait)
             return self.result(changed, status, pid, definition_changed)
         if check_mode:
             return self.result(True, status, pid, definition_changed)
