@@ -33,9 +33,14 @@ def run_role(tmp_path, extra_vars, check=False):
                "-e", "@%s" % variables, "-e", "ansible_python_interpreter=%s" % sys.executable, str(playbook)]
     if check:
         command.append("--check")
-    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_LOCALHOST_WARNING="false",
+    # A configuration of its own: the checkout's ansible.cfg adds a callback that also writes to stdout.
+    config = tmp_path / "ansible.cfg"
+    config.write_text("[defaults]\n")
+    env = dict(os.environ, ANSIBLE_CONFIG=str(config), ANSIBLE_STDOUT_CALLBACK="json",
+               ANSIBLE_LOCALHOST_WARNING="false",
                ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".cache", "collections"))
-    proc = subprocess.run(command, env=env, capture_output=True, text=True)
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, cwd=str(tmp_path))
+    assert proc.stdout.startswith("{"), proc.stdout + proc.stderr
     report = json.loads(proc.stdout)
     stats = report["stats"]["localhost"]
     messages = [task["hosts"]["localhost"].get("msg", "") for play in report["plays"] for task in play["tasks"]
