@@ -164,7 +164,7 @@ from ansible_collections.fateflow.ha.plugins.module_utils.zookeeper import (
 )
 
 try:
-    from kazoo.exceptions import NoNodeError, NodeExistsError
+    from kazoo.exceptions import NoAuthError, NoNodeError, NodeExistsError
 except ImportError:
     pass  # reported by check_kazoo
 
@@ -252,8 +252,7 @@ class ZnodeAcl:
                 raise ZookeeperModuleError(explain(exc, self.path, "set the data of"))
         if to_fix:
             self.set_acls(to_fix, nodes)
-        final_acls, _stat = self.client.get_acls(self.path)
-        self.result["acls"] = acls_for_output(acls_from_kazoo(final_acls))
+        self.reread_acls()
 
     def set_acls(self, paths, nodes):
         # Deepest first: a parent is changed only after everything under it.
@@ -280,7 +279,14 @@ class ZnodeAcl:
             raise ZookeeperModuleError("Cannot create %s: someone else created it while the module ran; run again." % self.path)
         except Exception as exc:
             raise ZookeeperModuleError(explain(exc, self.path, "create"))
-        final_acls, _stat = self.client.get_acls(self.path)
+        self.reread_acls()
+
+    def reread_acls(self):
+        """Report the ACL ZooKeeper stored, unless the new ACL no longer lets this session read it."""
+        try:
+            final_acls, _stat = self.client.get_acls(self.path)
+        except NoAuthError:
+            return
         self.result["acls"] = acls_for_output(acls_from_kazoo(final_acls))
 
     def describe(self, acl_set, data, nodes, to_fix, before):
