@@ -114,15 +114,17 @@ def ask(host, port, command, timeout):
 
 
 def parse(answer):
+    """``Key: value`` lines (srvr, stat) and ``key<TAB>value`` lines (mntr) as one dictionary."""
     fields = {}
     for line in answer.splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key.strip() and not key.startswith(" "):
-            fields.setdefault(key.strip(), value.strip())
-    if "\t" in answer and not fields:
-        for line in answer.splitlines():  # mntr: tab-separated
+        if "\t" in line:
             key, _sep, value = line.partition("\t")
-            fields[key.strip()] = value.strip()
+        else:
+            key, sep, value = line.partition(":")
+            if not sep or key.startswith(" "):
+                continue
+        if key.strip():
+            fields.setdefault(key.strip(), value.strip())
     return fields
 
 

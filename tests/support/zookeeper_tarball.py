@@ -3,7 +3,7 @@
 
 It has the layout of Apache's binary tarball (top directory, lib/*.jar, conf/, bin/), so
 the role's tarball install can be tested without the internet.
-Usage: zookeeper_tarball.py DEST_DIR  (prints the tarball's path)
+Usage: zookeeper_tarball.py DEST_DIR|DEST.tar.gz  (prints the tarball's path)
 """
 
 import os
@@ -35,8 +35,12 @@ def build(dest_dir):
     jars = [jar] + manifest_class_path(jar) + [os.path.join(JAVA_DIR, name) for name in EXTRA_JARS]
     # The manifest also names optional jars (jline, for zkCli) that may not be installed.
     jars = [path for path in jars if os.path.exists(path)]
+    if dest_dir.endswith(".tar.gz"):
+        target = dest_dir
+        dest_dir = os.path.dirname(os.path.abspath(target))
+    else:
+        target = os.path.join(dest_dir, top + ".tar.gz")
     os.makedirs(dest_dir, exist_ok=True)
-    target = os.path.join(dest_dir, top + ".tar.gz")
     with tempfile.TemporaryDirectory() as work:
         readme = os.path.join(work, "README.txt")
         with open(readme, "w", encoding="utf-8") as handle:

@@ -39,3 +39,4 @@ def test_nothing_listening():
 def test_not_a_four_letter_word(command):
     result = run_module(zookeeper_status.main, {"command": command})
     assert "not a four-letter word" in result["msg"]
+
