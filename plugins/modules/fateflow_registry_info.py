@@ -15,7 +15,7 @@ description:
   - Reads the children of C(/FATE-COMPONENTS/fate-flow), the ephemeral znodes that FATE Flow servers
     with C(use_registry) create, and decodes each one (host, gRPC and HTTP ports, version, instance id).
   - Read-only. FATE Flow with C(zookeeper.use_acl) makes the registry readable only with its digest
-    credential: pass it as O(auth_credential) (C(user:password)).
+    credential; pass it as O(auth_credential) (C(user:password)).
 author:
   - fateflow.ha contributors
 extends_documentation_fragment:
