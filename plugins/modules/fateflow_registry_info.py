@@ -113,7 +113,7 @@ from ansible_collections.fateflow.ha.plugins.module_utils.zookeeper import (
 )
 
 try:
-    from kazoo.exceptions import NoNodeError
+    from kazoo.exceptions import KazooException, NoNodeError
 except ImportError:
     pass  # reported by check_kazoo
 
@@ -182,6 +182,9 @@ def main():
     except ZookeeperModuleError as exc:
         disconnect(client)
         module.fail_json(msg=str(exc))
+    except KazooException as exc:  # e.g. the session lost half-way
+        disconnect(client)
+        module.fail_json(msg=explain(exc, module.params["path"], "read"))
     disconnect(client)
     instances = ["%s:%s" % (r["host"], r["http_port"]) for r in registrations if r["http_port"]]
     module.exit_json(changed=False, exists=exists, registrations=registrations, instances=instances)
