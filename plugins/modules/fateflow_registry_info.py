@@ -1,0 +1,194 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: fateflow.ha contributors
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: fateflow_registry_info
+short_description: List the FATE Flow servers registered in ZooKeeper
+version_added: 0.1.0
+description:
+  - Reads the children of C(/FATE-COMPONENTS/fate-flow), the ephemeral znodes that FATE Flow servers
+    with C(use_registry) create, and decodes each one (host, gRPC and HTTP ports, version, instance id).
+  - Read-only. FATE Flow with C(zookeeper.use_acl) makes the registry readable only with its digest
+    credential; pass it as O(auth_credential) (C(user:password)).
+author:
+  - fateflow.ha contributors
+extends_documentation_fragment:
+  - fateflow.ha.zookeeper
+attributes:
+  check_mode:
+    support: full
+    details: The module changes nothing.
+  diff_mode:
+    support: none
+options:
+  path:
+    description:
+      - Registry node whose children are FATE Flow registrations.
+    type: str
+    default: /FATE-COMPONENTS/fate-flow
+seealso:
+  - module: fateflow.ha.zk_acl
+"""
+
+EXAMPLES = r"""
+- name: Read FATE Flow's registrations
+  fateflow.ha.fateflow_registry_info:
+    hosts: "{{ groups['zookeeper'] | fateflow.ha.zookeeper_client_addresses(hostvars) }}"
+    auth_credential: "fate:{{ fate_zookeeper_password }}"
+  register: flow_registry
+
+- name: Every FATE Flow node is registered
+  ansible.builtin.assert:
+    that: flow_registry.registrations | map(attribute='host') | list | sort == groups['fateflow'] | map('extract', hostvars, 'ansible_host') | list | sort
+"""
+
+RETURN = r"""
+exists:
+  description: Whether O(path) exists (it does once a FATE Flow server with use_registry has started).
+  returned: always
+  type: bool
+registrations:
+  description: One entry per child of O(path), sorted by host and port.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    znode:
+      description: The child's name, as stored (URL-quoted C(host:grpc_port)).
+      type: str
+    host:
+      description: Address the server registered.
+      type: str
+    grpc_port:
+      description: Its gRPC port.
+      type: int
+    http_port:
+      description: Its HTTP port (null when the node's data does not say).
+      type: int
+    version:
+      description: FATE Flow version it reported.
+      type: str
+    instance_id:
+      description: Its instance id (C(flow-<host>-<http_port>) in FATE Flow 2.x).
+      type: str
+    timestamp:
+      description: Registration time in milliseconds since the epoch, as FATE Flow wrote it.
+      type: int
+    ephemeral:
+      description: Whether the znode belongs to a live session (FATE Flow's own registrations do).
+      type: bool
+  sample:
+    - {znode: "10.0.0.2%3A9360", host: 10.0.0.2, grpc_port: 9360, http_port: 9380, version: 2.2.0,
+       instance_id: flow-10.0.0.2-9380, timestamp: 1764400000000, ephemeral: true}
+instances:
+  description: The C(host:http_port) of every registration, for health checks.
+  returned: always
+  type: list
+  elements: str
+  sample: ["10.0.0.2:9380", "10.0.0.3:9380"]
+"""
+
+import json
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_text
+from ansible.module_utils.six.moves.urllib.parse import unquote
+
+from ansible_collections.fateflow.ha.plugins.module_utils.zookeeper import (
+    CONNECTION_REQUIRED_TOGETHER,
+    ZookeeperModuleError,
+    check_kazoo,
+    connect,
+    connection_argument_spec,
+    disconnect,
+    explain,
+    join_path,
+    pipelined,
+)
+
+try:
+    from kazoo.exceptions import KazooException, NoNodeError
+except ImportError:
+    pass  # reported by check_kazoo
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def decode_registration(znode, data, ephemeral):
+    """One registration from a child's name (url-quoted ``host:grpc_port``) and its JSON data."""
+    host, _sep, port = unquote(znode).rpartition(":")
+    try:
+        payload = json.loads(to_text(data or b"{}"))
+    except ValueError:
+        payload = {}
+    if not isinstance(payload, dict):
+        payload = {}
+    return dict(
+        znode=znode,
+        host=str(payload.get("host") or host),
+        grpc_port=_int_or_none(payload.get("grpc_port", port)),
+        http_port=_int_or_none(payload.get("http_port")),
+        version=None if payload.get("version") is None else str(payload["version"]),
+        instance_id=payload.get("instance_id"),
+        timestamp=_int_or_none(payload.get("timestamp")),
+        ephemeral=bool(ephemeral),
+    )
+
+
+def read_registrations(client, path):
+    try:
+        names = client.get_children(path)
+    except NoNodeError:
+        return False, []
+    except Exception as exc:
+        raise ZookeeperModuleError(explain(exc, path, "list the children of"))
+    found = []
+    calls = ((name, lambda name=name: client.get_async(join_path(path, name))) for name in names)
+    for name, value, exc in pipelined(calls):
+        if exc is not None:
+            if isinstance(exc, NoNodeError):
+                continue  # a server left between the listing and the read
+            raise ZookeeperModuleError(explain(exc, join_path(path, name), "read"))
+        data, stat = value
+        found.append(decode_registration(name, data, stat.ephemeralOwner))
+    found.sort(key=lambda r: (r["host"], r["grpc_port"] or 0))
+    return True, found
+
+
+def main():
+    spec = connection_argument_spec()
+    spec.update(path=dict(type="str", default="/FATE-COMPONENTS/fate-flow"))
+    module = AnsibleModule(argument_spec=spec, required_together=CONNECTION_REQUIRED_TOGETHER, supports_check_mode=True)
+    if not module.params["path"].startswith("/"):
+        module.fail_json(msg="path %r must be an absolute znode path such as /FATE-COMPONENTS/fate-flow." % module.params["path"])
+    check_kazoo(module)
+    try:
+        client = connect(module.params)
+    except ZookeeperModuleError as exc:
+        module.fail_json(msg=str(exc))
+    try:
+        exists, registrations = read_registrations(client, module.params["path"])
+    except ZookeeperModuleError as exc:
+        disconnect(client)
+        module.fail_json(msg=str(exc))
+    except KazooException as exc:  # e.g. the session lost half-way
+        disconnect(client)
+        module.fail_json(msg=explain(exc, module.params["path"], "read"))
+    disconnect(client)
+    instances = ["%s:%s" % (r["host"], r["http_port"]) for r in registrations if r["http_port"]]
+    module.exit_json(changed=False, exists=exists, registrations=registrations, instances=instances)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""A real standalone ZooKeeper for tests and benchmarks: loopback, a free port, a temporary dataDir.
+
+It runs the Debian package's jar in the foreground, as the role does on a host.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+ZOOKEEPER_JAR = os.environ.get("ZOOKEEPER_JAR", "/usr/share/java/zookeeper.jar")
+JAVA = os.environ.get("JAVA", shutil.which("java") or "/usr/bin/java")
+LOGGING_JAR = "/usr/share/java/slf4j-nop.jar"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def four_letter(port, command, timeout=2.0):
+    """Answer of a four-letter-word command, or '' when the server does not answer."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+            sock.sendall(command.encode())
+            chunks = []
+            while True:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            return b"".join(chunks).decode(errors="replace")
+    except OSError:
+        return ""
+
+
+class ZookeeperServer:
+    def __init__(self, extra_config=None):
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="fateflow-ha-zk-")
+        self.extra_config = extra_config or {}
+        self.process = None
+        self.log = None
+
+    @property
+    def hosts(self):
+        return "127.0.0.1:%d" % self.port
+
+    def start(self, wait_seconds=30):
+        if not os.path.exists(ZOOKEEPER_JAR):
+            raise RuntimeError("%s is missing: install the Debian package zookeeper" % ZOOKEEPER_JAR)
+        config = {
+            "tickTime": 2000,
+            "dataDir": os.path.join(self.dir, "data"),
+            "clientPort": self.port,
+            "clientPortAddress": "127.0.0.1",
+            "maxClientCnxns": 0,
+            "admin.enableServer": "false",
+            "4lw.commands.whitelist": "srvr,ruok",
+        }
+        config.update(self.extra_config)
+        os.makedirs(config["dataDir"])
+        cfg = os.path.join(self.dir, "zoo.cfg")
+        with open(cfg, "w", encoding="utf-8") as handle:
+            handle.writelines("%s=%s\n" % item for item in config.items())
+        classpath = ZOOKEEPER_JAR + (":" + LOGGING_JAR if os.path.exists(LOGGING_JAR) else "")
+        self.log = open(os.path.join(self.dir, "server.log"), "wb")
+        self.process = subprocess.Popen(
+            [JAVA, "-Xmx256m", "-Djava.net.preferIPv4Stack=true", "-cp", classpath,
+             "org.apache.zookeeper.server.quorum.QuorumPeerMain", cfg],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + wait_seconds
+        # ruok answers before the server serves; srvr shows Mode: only once it does.
+        while "Mode:" not in four_letter(self.port, "srvr", timeout=0.5):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("ZooKeeper did not start on port %d" % self.port)
+            time.sleep(0.2)
+        return self
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+        if self.log is not None:
+            self.log.close()
+            self.log = None
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
