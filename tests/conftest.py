@@ -19,22 +19,19 @@ if COLLECTIONS not in sys.path:
 os.environ.setdefault("ANSIBLE_COLLECTIONS_PATH", COLLECTIONS)
 
 
-import json  # noqa: E402
-
 import pytest  # noqa: E402
 
 
 @pytest.fixture
-def run_module(capsys):
+def run_module():
     """Run a module's main() with the given arguments; return (result, failed) as Ansible would see them."""
-    from ansible.module_utils.testing import patch_module_args
+    from ansible_collections.fateflow.ha.tests.support.module_runner import run_module as run
 
     def runner(main, args):
-        with patch_module_args(args):
-            with pytest.raises(SystemExit) as exc:
-                main()
-        out = capsys.readouterr().out
-        result = json.loads(out[out.index("{"):])
-        return result, exc.value.code != 0 or bool(result.get("failed"))
+        args = dict(args)
+        check_mode = args.pop("_ansible_check_mode", False)
+        diff = args.pop("_ansible_diff", False)
+        result = run(main, args, check_mode=check_mode, diff=diff)
+        return result, bool(result.get("failed"))
 
     return runner

@@ -4,9 +4,9 @@
 
 from __future__ import annotations
 
-import ipaddress
-
 from ansible.errors import AnsibleFilterError
+
+from ansible_collections.fateflow.ha.plugins.module_utils.endpoints import connect_address, tcp_port
 
 DOCUMENTATION = r"""
 name: nginx_upstream_members
@@ -90,29 +90,16 @@ def _first_set(variables, names):
 
 def _port(host, source, value):
     try:
-        port = int(str(value).strip())
-    except ValueError:
-        port = None
-    if port is None or not 1 <= port <= 65535:
-        raise AnsibleFilterError(
-            "host %s: %s is %r, which is not a TCP port (1-65535)" % (host, source, value))
-    return port
+        return tcp_port(value)
+    except ValueError as exc:
+        raise AnsibleFilterError("host %s: %s is %s" % (host, source, exc))
 
 
 def _nginx_address(host, source, value):
-    text = str(value).strip()
-    if not text or any(c.isspace() for c in text) or any(c in text for c in ";{}'\""):
-        raise AnsibleFilterError("host %s: %s is %r, which is not a host name or IP address" % (host, source, value))
-    bare = text[1:-1] if text.startswith("[") and text.endswith("]") else text
     try:
-        ip = ipaddress.ip_address(bare)
-    except ValueError:
-        return text
-    if ip.is_unspecified:
-        raise AnsibleFilterError(
-            "host %s: %s is %s, which listens everywhere but cannot be connected to; "
-            "set the node's own address" % (host, source, text))
-    return "[%s]" % ip.compressed if ip.version == 6 else ip.compressed
+        return connect_address(value)
+    except ValueError as exc:
+        raise AnsibleFilterError("host %s: %s is %s" % (host, source, exc))
 
 
 def nginx_upstream_members(hosts, hostvars, address_vars=None, port_vars=None, default_port=None, drained=None):

@@ -49,6 +49,8 @@ _value:
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.six import string_types
 
+from ansible_collections.fateflow.ha.plugins.module_utils.endpoints import host_port
+
 
 def zookeeper_client_addresses(members, hostvars, port=2181):
     if isinstance(members, string_types):
@@ -62,10 +64,10 @@ def zookeeper_client_addresses(members, hostvars, port=2181):
         address = (variables.get("zookeeper_client_address") or variables.get("zookeeper_listen_address")
                    or variables.get("ansible_host") or member)
         member_port = variables.get("zookeeper_client_port") or port
-        address = str(address)
-        if ":" in address and not address.startswith("["):
-            address = "[%s]" % address  # an IPv6 literal needs brackets before the port
-        addresses.append("%s:%s" % (address, int(member_port)))
+        try:
+            addresses.append(host_port(address, member_port))
+        except ValueError as exc:
+            raise AnsibleFilterError("zookeeper_client_addresses: member %s: %s" % (member, exc))
     return addresses
 
 

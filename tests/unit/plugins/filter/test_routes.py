@@ -47,35 +47,8 @@ def test_fateflow_route_refuses(party, host, port, words):
     assert str(error.value).startswith("fateflow_route: ")
 
 
-@pytest.mark.parametrize("hosts, kwargs, expected", [
-    (["flow1", "flow2", "flow3"], {}, ["192.168.0.1:9380", "10.0.0.2:9390", "flow3:9380"]),
-    (["flow1", "flow2", "flow3"], {"port_var": "fateflow_grpc_port", "default_port": 9360},
-     ["192.168.0.1:9360", "10.0.0.2:9370", "flow3:9360"]),
-    (["flow6"], {}, ["[fd00::6]:9380"]),
-    ([], {}, []),
-])
-def test_flow_upstreams(hosts, kwargs, expected):
-    assert routes.flow_upstreams(hosts, HOSTVARS, **kwargs) == expected
-
-
-@pytest.mark.parametrize("hosts, words", [
-    (["flow1", "clash"], "192.168.0.1:9380 is listed twice (host clash)"),
-    (["nope"], "host nope is not in the inventory"),
-    (["badport"], "fateflow_http_port of host badport must be an integer"),
-    ("flow1", "must be a list of inventory host names"),
-])
-def test_flow_upstreams_refuses(hosts, words):
-    with pytest.raises(AnsibleFilterError) as error:
-        routes.flow_upstreams(hosts, HOSTVARS)
-    assert words in str(error.value)
-
-
-def test_zookeeper_hosts():
-    assert routes.zookeeper_hosts(["zk1", "zk2"], HOSTVARS) == ["10.0.1.1:2181", "10.0.1.2:2182"]
-
-
 def test_filters_are_registered():
-    assert set(routes.FilterModule().filters()) == {"fateflow_route", "flow_upstreams", "zookeeper_hosts"}
+    assert set(routes.FilterModule().filters()) == {"fateflow_route"}
 
 
 def test_filters_through_ansible(tmp_path):
@@ -88,9 +61,10 @@ def test_filters_through_ansible(tmp_path):
     playbook = tmp_path / "play.yml"
     playbook.write_text(
         "- hosts: localhost\n  gather_facts: false\n  tasks:\n"
-        "    - ansible.builtin.debug:\n        msg: \"{{ {'up': groups['fateflow'] | fateflow.ha.flow_upstreams("
-        "hostvars, port_var='fateflow_grpc_port', default_port=9360), 'zk': groups['zookeeper'] | "
-        "fateflow.ha.zookeeper_hosts(hostvars), 'route': '10000' | fateflow.ha.fateflow_route('10.1.0.9', '9999')}"
+        "    - ansible.builtin.debug:\n        msg: \"{{ {'up': groups['fateflow'] | fateflow.ha.nginx_upstream_members("
+        "hostvars, port_vars=['fateflow_grpc_port'], default_port=9360) | map(attribute='port') | list, "
+        "'zk': groups['zookeeper'] | "
+        "fateflow.ha.zookeeper_client_addresses(hostvars), 'route': '10000' | fateflow.ha.fateflow_route('10.1.0.9', '9999')}"
         " | to_json }}\"\n")
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
     # A configuration of its own: the checkout's ansible.cfg adds a callback that also writes to stdout.
@@ -103,5 +77,5 @@ def test_filters_through_ansible(tmp_path):
                            str(playbook)], env=env, capture_output=True, text=True, cwd=str(tmp_path))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     msg = json.loads(json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]["msg"])
-    assert msg == {"up": ["10.1.0.1:9360", "10.1.0.2:9361"], "zk": ["10.1.0.3:2181"],
+    assert msg == {"up": [9360, 9361], "zk": ["10.1.0.3:2181"],
                    "route": {"party": "10000", "service": "fateflow", "ip": "10.1.0.9", "port": 9999}}
