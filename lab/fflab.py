@@ -117,9 +117,23 @@ def parse_topology(path):
         import yaml
     except ImportError as exc:
         raise LabError("PyYAML is needed to read a topology file; run fflab from the project's .venv") from exc
+
+    class UniqueKeyLoader(yaml.SafeLoader):
+        """A YAML loader that refuses a key given twice (PyYAML would keep the last one silently)."""
+
+    def construct_mapping(loader, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise LabError("name %r appears twice in %s (line %d)" % (key, path, key_node.start_mark.line + 1))
+            seen.add(key)
+        return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+    UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
     try:
         with open(path, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
+            data = yaml.load(handle, Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except OSError as exc:
         raise LabError("cannot read topology %s: %s" % (path, exc.strerror)) from exc
     except yaml.YAMLError as exc:
@@ -291,6 +305,11 @@ class Lab:
                 run(["ip", "link", "del", veth])
             run(["ip", "link", "add", veth, "type", "veth", "peer", "name", veth + "p", "netns", ns])
             run(["ip", "-n", ns, "link", "set", veth + "p", "name", "eth0"])
+            # A host made again gets a new MAC: forget the old one wherever it was learnt.
+            run(["ip", "neigh", "flush", "to", address], check=False)
+            for other in addresses:
+                if other != host and self.netns(other) in netns_list():
+                    run(["ip", "-n", self.netns(other), "neigh", "flush", "to", address], check=False)
         run(["ip", "link", "set", veth, "master", self.bridge, "up"])
         run(["ip", "-n", ns, "link", "set", "lo", "up"])
         run(["ip", "-n", ns, "link", "set", "eth0", "up"])

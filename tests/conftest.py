@@ -17,3 +17,24 @@ if not os.path.islink(LINK):
 if COLLECTIONS not in sys.path:
     sys.path.insert(0, COLLECTIONS)
 os.environ.setdefault("ANSIBLE_COLLECTIONS_PATH", COLLECTIONS)
+
+
+import json  # noqa: E402
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def run_module(capsys):
+    """Run a module's main() with the given arguments; return (result, failed) as Ansible would see them."""
+    from ansible.module_utils.testing import patch_module_args
+
+    def runner(main, args):
+        with patch_module_args(args):
+            with pytest.raises(SystemExit) as exc:
+                main()
+        out = capsys.readouterr().out
+        result = json.loads(out[out.index("{"):])
+        return result, exc.value.code != 0 or bool(result.get("failed"))
+
+    return runner

@@ -1,0 +1,322 @@
+# Copyright: fateflow.ha maintainers
+# Apache License 2.0 (see LICENSE)
+"""Structural editing of eggroll rollsite / FATE OSX ``route_table.json`` documents.
+
+rollsite and OSX load this file with a JSON parser that keeps the last of two equal keys,
+and rollsite refuses to start on some such files: a merge must never produce one, and a
+table that already has one must be refused, not silently "fixed" into a different routing.
+Everything here is pure Python (json only) so that the module, the filters and the tests
+share one implementation.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import gc
+import json
+
+FORMATS = ("eggroll", "osx")
+# Endpoint keys eggroll 2.x rollsite reads; OSX reads these and many more (protocol, url,
+# useSSL, caFile, certChainFile, privateKeyFile, negotiationType, ...).
+EGGROLL_ENDPOINT_KEYS = ("ip", "port", "is_secure", "is_polling")
+BOOLEAN_ENDPOINT_KEYS = ("is_secure", "is_polling", "useSSL")
+ROUTE_ADDRESS_KEYS = ("party", "service")
+
+
+class RouteTableError(Exception):
+    """A route table or a route that cannot be used; the message says what to fix."""
+
+
+class _Duplicate(object):
+    """Stands in for an object that held a duplicated key, on its way up to the root.
+
+    ``json`` calls the pairs hook bottom-up, so an inner object does not know where it sits.
+    Each enclosing object prepends its own key until the parse returns to the caller.
+    """
+
+    __slots__ = ("key", "path")
+
+    def __init__(self, key, path):
+        self.key = key
+        self.path = path
+
+
+def _find_duplicate_marker(value):
+    if isinstance(value, _Duplicate):
+        return value
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if isinstance(item, _Duplicate):
+                item.path.insert(0, str(index))
+                return item
+    return None
+
+
+def _pairs_hook(pairs):
+    result = {}
+    for key, value in pairs:
+        marker = _find_duplicate_marker(value)
+        if marker is not None:
+            marker.path.insert(0, key)
+            return marker
+        if key in result:
+            return _Duplicate(key, [])
+        result[key] = value
+    return result
+
+
+def json_pointer(path):
+    """RFC 6901 pointer of a list of keys, e.g. ``/route_table/10000``."""
+    if not path:
+        return "/"
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+def parse(text, source="route table"):
+    """Parse JSON text into dicts (in file order), refusing invalid JSON and duplicated keys."""
+    # Tens of thousands of small objects in one burst make the cyclic collector run over and over
+    # (seconds on a 20,000-party table); none of them can form a cycle.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        data = json.loads(text, object_pairs_hook=_pairs_hook)
+    except ValueError as exc:
+        line = getattr(exc, "lineno", None)
+        column = getattr(exc, "colno", None)
+        reason = getattr(exc, "msg", str(exc))
+        if line is not None:
+            raise RouteTableError(
+                "%s is not valid JSON: %s at line %d, column %d." % (source, reason, line, column))
+        raise RouteTableError("%s is not valid JSON: %s." % (source, reason))
+    finally:
+        if collecting:
+            gc.enable()
+    marker = _find_duplicate_marker(data)
+    if marker is not None:
+        raise RouteTableError(
+            '%s has the key "%s" twice in the object at %s; rollsite keeps only one of them, '
+            "so remove the entry that is wrong by hand." % (source, marker.key, json_pointer(marker.path)))
+    return data
+
+
+def check_document(data, source="route table"):
+    """Refuse a document whose shape rollsite/OSX cannot load; returns the route_table object."""
+    if not isinstance(data, dict):
+        raise RouteTableError("%s must be a JSON object at the top level." % source)
+    table = data.get("route_table")
+    if not isinstance(table, dict):
+        raise RouteTableError('%s has no "route_table" object at the top level.' % source)
+    for party, services in table.items():
+        if not isinstance(services, dict):
+            raise RouteTableError("%s: %s must be an object of services." % (source, json_pointer(["route_table", party])))
+        for service, endpoints in services.items():
+            if not isinstance(endpoints, list):
+                raise RouteTableError("%s: %s must be a list of endpoints."
+                                      % (source, json_pointer(["route_table", party, service])))
+            for index, endpoint in enumerate(endpoints):
+                if not isinstance(endpoint, dict):
+                    raise RouteTableError("%s: %s must be an endpoint object."
+                                          % (source, json_pointer(["route_table", party, service, index])))
+    permission = data.get("permission")
+    if permission is not None and not isinstance(permission, dict):
+        raise RouteTableError('%s: "permission" must be an object.' % source)
+    self_party = data.get("self_party")
+    if self_party is not None and not isinstance(self_party, list):
+        raise RouteTableError('%s: "self_party" must be a list of party ids.' % source)
+    return table
+
+
+def non_integer_ports(table):
+    """Pointers of endpoints whose port is present but not a JSON integer (rollsite cannot use them)."""
+    found = []
+    for party, services in table.items():
+        for service, endpoints in services.items():
+            for index, endpoint in enumerate(endpoints):
+                port = endpoint.get("port")
+                if port is not None and (isinstance(port, bool) or not isinstance(port, int)):
+                    found.append(json_pointer(["route_table", party, service, index, "port"]))
+    return found
+
+
+def _as_bool(value, where):
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "on", "1"):
+        return True
+    if text in ("false", "no", "off", "0"):
+        return False
+    raise RouteTableError("%s must be true or false, not %r." % (where, value))
+
+
+def _as_port(value, where):
+    if isinstance(value, bool):
+        raise RouteTableError("%s must be an integer 1-65535, not %r." % (where, value))
+    if isinstance(value, int):
+        port = value
+    elif isinstance(value, str) and value.strip().isdigit():
+        # Inventory and Jinja hand ports over as text; the file must hold a JSON integer.
+        port = int(value.strip())
+    else:
+        raise RouteTableError("%s must be an integer 1-65535, not %r." % (where, value))
+    if not 1 <= port <= 65535:
+        raise RouteTableError("%s must be an integer 1-65535, not %r." % (where, value))
+    return port
+
+
+def _party_key(value, where):
+    if value is None or isinstance(value, bool):
+        raise RouteTableError("%s must be a party id or 'default', not %r." % (where, value))
+    text = str(value).strip()
+    if not text:
+        raise RouteTableError("%s must be a party id or 'default', not empty." % where)
+    return text
+
+
+def normalize_route(route, index, fmt, state="present"):
+    """Check one route option item and return ``(party, service, endpoint)``.
+
+    The endpoint is a dict in the order rollsite's own samples use: ip, port, then the rest.
+    """
+    where = "routes[%d]" % index
+    if not isinstance(route, dict):
+        raise RouteTableError("%s must be a dictionary with party, service, ip and port." % where)
+    party = _party_key(route.get("party"), where + ".party")
+    service = route.get("service", "default")
+    if service is None or not str(service).strip():
+        raise RouteTableError("%s.service must be 'default', 'fateflow' or another role name, not empty." % where)
+    service = str(service).strip()
+    if state == "absent":
+        return party, service, None
+    extra = [key for key in route if key not in ROUTE_ADDRESS_KEYS and key not in EGGROLL_ENDPOINT_KEYS]
+    if fmt == "eggroll" and extra:
+        raise RouteTableError("%s has keys rollsite does not read (%s); only OSX tables (format=osx) take further "
+                              "endpoint keys." % (where, ", ".join(sorted(extra))))
+    endpoint = {}
+    url_only = fmt == "osx" and str(route.get("protocol", "")).lower() == "http" and route.get("url")
+    ip = route.get("ip")
+    if ip is None and url_only:
+        pass
+    elif ip is None or not str(ip).strip():
+        raise RouteTableError("%s.ip must be a host address, not empty." % where)
+    else:
+        endpoint["ip"] = str(ip).strip()
+    if route.get("port") is None and url_only:
+        pass
+    else:
+        endpoint["port"] = _as_port(route.get("port"), where + ".port")
+    for key, value in route.items():
+        if key in ROUTE_ADDRESS_KEYS or key in ("ip", "port") or value is None:
+            continue
+        if key in BOOLEAN_ENDPOINT_KEYS:
+            value = _as_bool(value, "%s.%s" % (where, key))
+        endpoint[key] = value
+    return party, service, endpoint
+
+
+def normalize_routes(routes, fmt, state="present"):
+    """Normalise every route and refuse two routes for the same party and service."""
+    seen = {}
+    result = []
+    for index, route in enumerate(routes or []):
+        party, service, endpoint = normalize_route(route, index, fmt, state)
+        if (party, service) in seen:
+            raise RouteTableError("routes[%d] repeats party %s service %s of routes[%d]; each party and service has "
+                                  "one route." % (index, party, service, seen[(party, service)]))
+        seen[(party, service)] = index
+        result.append((party, service, endpoint))
+    return result
+
+
+def _same(left, right):
+    # Type-strict: 9370 and "9370", true and 1 differ for rollsite.
+    return json.dumps(left, sort_keys=True) == json.dumps(right, sort_keys=True)
+
+
+def new_document(fmt, default_allow=None, self_party=None):
+    data = {}
+    if fmt == "osx" and self_party is not None:
+        data["self_party"] = list(self_party)
+    data["route_table"] = {}
+    data["permission"] = {"default_allow": True if default_allow is None else default_allow}
+    return data
+
+
+def merge(data, routes, state="present", default_allow=None, self_party=None, fmt="eggroll"):
+    """Apply normalised routes to a parsed document in place; returns the list of changes made.
+
+    Untouched parties, services and top-level keys keep their content and their order; new
+    parties and services are appended after the existing ones.
+    """
+    table = data["route_table"]
+    changes = []
+    for party, service, endpoint in routes:
+        services = table.get(party)
+        if state == "absent":
+            if services is not None and service in services:
+                del services[service]
+                changes.append("removed %s/%s" % (party, service))
+                if not services:
+                    del table[party]
+            continue
+        if services is None:
+            services = table[party] = {}
+        current = services.get(service)
+        if current is not None and len(current) == 1 and _same(current[0], endpoint):
+            continue
+        services[service] = [endpoint]
+        changes.append("%s %s/%s" % ("set" if current is not None else "added", party, service))
+    if default_allow is not None:
+        permission = data.get("permission")
+        if permission is None:
+            data["permission"] = {"default_allow": default_allow}
+            changes.append("set permission.default_allow")
+        elif permission.get("default_allow") is not default_allow:
+            permission["default_allow"] = default_allow
+            changes.append("set permission.default_allow")
+    if fmt == "osx":
+        if self_party is not None:
+            wanted = [str(party) for party in self_party]
+            if data.get("self_party") != wanted:
+                data["self_party"] = wanted
+                changes.append("set self_party")
+        if not data.get("self_party"):
+            raise RouteTableError("an OSX route table needs a non-empty self_party list (OSX refuses to load "
+                                  "one without it): give the self_party option.")
+    return changes
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+_compact = _ENCODER.encode
+
+
+def dump(data):
+    """The text written to disk: one line per service route, so that a diff shows one line per change.
+
+    json's C encoder only runs without ``indent``; rendering the outer levels by hand and each
+    endpoint list with the C encoder is what keeps a 10,000-party table to tens of milliseconds.
+    """
+    lines = ["{"]
+    top = list(data.items())
+    for top_index, (key, value) in enumerate(top):
+        top_comma = "," if top_index < len(top) - 1 else ""
+        if key == "route_table" and isinstance(value, dict) and value:
+            lines.append('  %s: {' % _compact(key))
+            parties = list(value.items())
+            for party_index, (party, services) in enumerate(parties):
+                party_comma = "," if party_index < len(parties) - 1 else ""
+                if not services:
+                    lines.append("    %s: {}%s" % (_compact(party), party_comma))
+                    continue
+                lines.append("    %s: {" % _compact(party))
+                entries = list(services.items())
+                for entry_index, (service, endpoints) in enumerate(entries):
+                    lines.append("      %s: %s%s" % (_compact(service), _compact(endpoints),
+                                                     "," if entry_index < len(entries) - 1 else ""))
+                lines.append("    }%s" % party_comma)
+            lines.append("  }%s" % top_comma)
+        else:
+            lines.append("  %s: %s%s" % (_compact(key), _compact(value), top_comma))
+    lines.append("}")
+    return "\n".join(lines) + "\n"

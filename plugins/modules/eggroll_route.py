@@ -1,0 +1,272 @@
+#!/usr/bin/python
+# Copyright: fateflow.ha maintainers
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: eggroll_route
+short_description: Merge routes into an eggroll rollsite or FATE OSX route_table.json
+version_added: 0.1.0
+description:
+  - Sets or removes the routes of given parties and services in the C(route_table.json) that eggroll 2.x
+    rollsite (FATE 1.x) or OSX (FATE 2.x) reads, by editing the parsed document, never the text.
+  - Each route given with O(state=present) becomes the one endpoint of its party and service. Every
+    party, service and top-level key it was not asked to change keeps its content and its order.
+  - Refuses, leaving the file untouched, a file that is not valid JSON (reporting line and column),
+    a file with a key repeated in any object (reporting the key and its JSON pointer), a route whose
+    port is not an integer 1-65535 or whose ip is empty, and an OSX table without C(self_party).
+  - Nothing is written when the document would not change. Writes are atomic. The file is re-formatted
+    with two-space indentation when it is written.
+  - rollsite and OSX re-read the file on their own (about once a minute); this module restarts nothing.
+author:
+  - fateflow.ha maintainers
+options:
+  path:
+    description: Path of the route table file.
+    type: path
+    required: true
+    aliases: [dest]
+  format:
+    description:
+      - V(eggroll) for eggroll 2.x rollsite (endpoint keys C(ip), C(port), C(is_secure), C(is_polling)).
+      - V(osx) for FATE 2.x OSX, which also needs a top-level C(self_party) list and takes further endpoint
+        keys (C(protocol), C(url), C(useSSL), C(caFile), C(certChainFile), C(privateKeyFile), ...).
+    type: str
+    choices: [eggroll, osx]
+    default: eggroll
+  routes:
+    description:
+      - The routes to set or remove.
+      - Each item has C(party) (a party id, or V(default) for the route of every other party), C(service)
+        (V(default), V(fateflow) or another role name; V(default) when left out), C(ip) and C(port).
+      - Optional C(is_secure) and C(is_polling); with O(format=osx) any further endpoint key, kept as given.
+      - O(format=osx) routes with C(protocol=http) and a C(url) need no C(ip) and C(port).
+      - A port given as text of digits is written as a JSON integer, the only form rollsite accepts.
+      - With O(state=absent) only C(party) and C(service) are read.
+    type: list
+    elements: dict
+    default: []
+  state:
+    description:
+      - V(present) makes each listed route the one entry of its party and service.
+      - V(absent) removes the listed party and service entries; a party left without services is removed.
+    type: str
+    choices: [present, absent]
+    default: present
+  default_allow:
+    description: Value of C(permission.default_allow). Left as it is when not given.
+    type: bool
+  self_party:
+    description:
+      - The party ids this OSX serves (top-level C(self_party)). Only with O(format=osx).
+      - Left as it is when not given; the table must then already have a non-empty one.
+    type: list
+    elements: str
+  create:
+    description:
+      - Create the file when it is missing, with an empty C(route_table) and C(permission.default_allow)
+        (true unless O(default_allow) says otherwise).
+      - When false, a missing file is an error, which catches a wrong O(path).
+    type: bool
+    default: false
+  backup:
+    description: Keep a timestamped copy of the file before changing it.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - ansible.builtin.files
+attributes:
+  check_mode:
+    support: full
+    description: Computes the change and its diff without writing.
+  diff_mode:
+    support: full
+    description: The diff shows the JSON text before and after.
+  platform:
+    platforms: posix
+    support: full
+    description: Runs on any POSIX host with Python; needs no library outside the standard one.
+notes:
+  - Only the first endpoint of a rollsite list is used, OSX picks one at random; this module always
+    leaves exactly one endpoint for the routes it sets.
+seealso:
+  - name: fateflow.ha.eggroll_route role
+    description: Points a party's C(fateflow) route at its Nginx and points extra Flow nodes at the party's rollsite.
+    link: https://github.com/FederatedAI/FATE-Flow
+"""
+
+EXAMPLES = r"""
+- name: Point party 10000's fateflow route at Nginx's gRPC port
+  fateflow.ha.eggroll_route:
+    path: /data/projects/fate/eggroll/conf/route_table.json
+    routes:
+      - party: "10000"
+        service: fateflow
+        ip: 192.168.0.1
+        port: 9999
+
+- name: Set an OSX table's fateflow route and its self_party
+  fateflow.ha.eggroll_route:
+    path: /data/projects/fate/osx/conf/broker/route_table.json
+    format: osx
+    self_party: ["10000"]
+    routes:
+      - party: "10000"
+        service: fateflow
+        ip: 192.168.0.1
+        port: 9999
+      - party: "9999"
+        ip: 192.168.0.3
+        port: 9370
+        useSSL: true
+        caFile: /data/projects/fate/osx/conf/cert/ca.crt
+
+- name: Remove a peer that left the federation
+  fateflow.ha.eggroll_route:
+    path: /data/projects/fate/eggroll/conf/route_table.json
+    state: absent
+    routes:
+      - party: "9998"
+        service: default
+"""
+
+RETURN = r"""
+changes:
+  description: What was changed, one line per party and service (C(added 10000/fateflow), C(set 10000/fateflow), C(removed 9998/default)).
+  returned: always
+  type: list
+  elements: str
+  sample: ["set 10000/fateflow"]
+route_table:
+  description: The C(route_table) object as it is after the run (or would be, in check mode).
+  returned: success
+  type: dict
+  sample: {"10000": {"fateflow": [{"ip": "192.168.0.1", "port": 9999}]}}
+warnings_ports:
+  description: JSON pointers of endpoints, left unchanged, whose port is not a JSON integer (rollsite cannot use them).
+  returned: always
+  type: list
+  elements: str
+  sample: ["/route_table/9999/default/0/port"]
+backup_file:
+  description: Path of the backup copy.
+  returned: when a backup was made
+  type: str
+  sample: /data/projects/fate/eggroll/conf/route_table.json.12345.2026-11-29@17:20:00~
+"""
+
+import os
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_bytes, to_native
+
+from ansible_collections.fateflow.ha.plugins.module_utils.route_table import (
+    RouteTableError,
+    check_document,
+    dump,
+    merge,
+    new_document,
+    non_integer_ports,
+    normalize_routes,
+    parse,
+)
+
+
+def read_document(module, path, fmt):
+    """Return (document, text before) or fail; a missing file is an empty document only with create."""
+    params = module.params
+    if not os.path.exists(path):
+        if not params["create"]:
+            module.fail_json(msg="%s does not exist; check path, or set create=true to make a new route table." % path)
+        return new_document(fmt, params["default_allow"], params["self_party"]), ""
+    if os.path.isdir(path):
+        module.fail_json(msg="%s is a directory, not a route table file." % path)
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except (IOError, OSError) as exc:
+        module.fail_json(msg="Cannot read %s: %s." % (path, to_native(exc)))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        module.fail_json(msg="%s is not UTF-8 text, so it is not a route table rollsite can read." % path)
+    return parse(text, source=path), text
+
+
+def write_document(module, path, text):
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        module.fail_json(msg="Directory %s of the route table does not exist." % directory)
+    handle, temp_path = tempfile.mkstemp(dir=module.tmpdir)
+    with os.fdopen(handle, "wb") as temp:
+        temp.write(to_bytes(text))
+    module.atomic_move(temp_path, path, unsafe_writes=module.params["unsafe_writes"])
+
+
+def run(module):
+    params = module.params
+    path = params["path"]
+    fmt = params["format"]
+    result = dict(changed=False, changes=[], warnings_ports=[])
+    if fmt != "osx" and params["self_party"] is not None:
+        module.fail_json(msg="self_party is an OSX key; set format=osx or leave self_party out.")
+
+    routes = normalize_routes(params["routes"], fmt, params["state"])
+    data, before_text = read_document(module, path, fmt)
+    table = check_document(data, source=path)
+    existed = bool(before_text)
+    # Serialising a big table costs more than parsing it: only for a diff or a write.
+    before_dump = dump(data) if existed and module._diff else ""
+
+    changes = merge(data, routes, state=params["state"], default_allow=params["default_allow"],
+                    self_party=params["self_party"], fmt=fmt)
+    changed = bool(changes) or not existed
+    after_text = dump(data) if changed else before_dump
+    result["changes"] = changes
+    result["route_table"] = table
+    result["warnings_ports"] = non_integer_ports(table)
+    for pointer in result["warnings_ports"]:
+        module.warn("%s in %s is not a JSON integer; rollsite cannot use that endpoint." % (pointer, path))
+
+    if module._diff:
+        result["diff"] = dict(before=before_dump, after=after_text, before_header=path, after_header=path)
+    if changed and not module.check_mode:
+        if existed and params["backup"]:
+            result["backup_file"] = module.backup_local(path)
+        write_document(module, path, after_text)
+    file_args = module.load_file_common_arguments(params)
+    if os.path.exists(path) and not module.check_mode:
+        changed = module.set_fs_attributes_if_different(file_args, changed)
+    result["changed"] = changed
+    return result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type="path", required=True, aliases=["dest"]),
+            format=dict(type="str", default="eggroll", choices=["eggroll", "osx"]),
+            routes=dict(type="list", elements="dict", default=[]),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+            default_allow=dict(type="bool"),
+            self_party=dict(type="list", elements="str"),
+            create=dict(type="bool", default=False),
+            backup=dict(type="bool", default=False),
+        ),
+        add_file_common_args=True,
+        supports_check_mode=True,
+    )
+    try:
+        result = run(module)
+    except RouteTableError as exc:
+        module.fail_json(msg=to_native(exc), changed=False)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

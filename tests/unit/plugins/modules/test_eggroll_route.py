@@ -1,0 +1,235 @@
+"""Unit tests of fateflow.ha.eggroll_route: main() runs with patched arguments on real files."""
+
+import json
+import os
+import shutil
+
+from unittest import mock
+
+import pytest
+from ansible.module_utils import _internal
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.fateflow.ha.plugins.modules import eggroll_route
+
+FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                        "fixtures", "route_table")
+NGINX_FATEFLOW = {"party": "10000", "service": "fateflow", "ip": "192.168.0.10", "port": 9999}
+
+
+def run_module(capsys, tmp_path, args, check_mode=False, diff=False):
+    args = dict(args)
+    args.update(_ansible_check_mode=check_mode, _ansible_diff=diff, _ansible_tmpdir=str(tmp_path),
+                _ansible_remote_tmp=str(tmp_path), _ansible_keep_remote_files=False)
+    # Other tests import controller code, which sends module warnings to the display instead of the
+    # result; a module on a target host always returns them in the result.
+    with patch_module_args(args), mock.patch.object(_internal, "is_controller", False):
+        with pytest.raises(SystemExit):
+            eggroll_route.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def table_file(tmp_path, fixture):
+    path = tmp_path / "route_table.json"
+    if fixture:
+        shutil.copy(os.path.join(FIXTURES, fixture), path)
+    return path
+
+
+def load(path):
+    with open(path) as handle:
+        return json.load(handle)
+
+
+# (id, fixture, module args, expected route_table content or None, expected changed)
+SUCCESS_CASES = [
+    ("seed-before-ha-points-fateflow-at-nginx", "seed_before_ha.json",
+     dict(routes=[dict(NGINX_FATEFLOW, ip="192.168.0.1")]),
+     {"default": {"default": [{"ip": "192.168.0.3", "port": 9370}]},
+      "10000": {"default": [{"ip": "192.168.0.1", "port": 9370}],
+                "fateflow": [{"ip": "192.168.0.1", "port": 9999}]}},
+     True),
+    ("seed-after-ha-is-already-right", "seed.json",
+     dict(routes=[dict(NGINX_FATEFLOW, ip="192.168.0.1")]), None, False),
+    ("string-port-in-route-is-written-as-integer", "seed.json",
+     dict(routes=[dict(NGINX_FATEFLOW, port="9999")]),
+     {"default": {"default": [{"ip": "192.168.0.3", "port": 9370}]},
+      "10000": {"default": [{"ip": "192.168.0.1", "port": 9370}],
+                "fateflow": [{"ip": "192.168.0.10", "port": 9999}]}},
+     True),
+    ("string-port-in-file-is-replaced-where-asked", "string_port.json",
+     dict(routes=[dict(NGINX_FATEFLOW)]),
+     {"9999": {"default": [{"ip": "192.168.0.3", "port": "9370"}]},
+      "10000": {"fateflow": [{"ip": "192.168.0.10", "port": 9999}]}},
+     True),
+    ("new-party-and-service-are-appended", "seed.json",
+     dict(routes=[{"party": 9999, "ip": "192.168.0.5", "port": 9370, "is_secure": "false"}]),
+     {"default": {"default": [{"ip": "192.168.0.3", "port": 9370}]},
+      "10000": {"default": [{"ip": "192.168.0.1", "port": 9370}],
+                "fateflow": [{"ip": "192.168.0.1", "port": 9999}]},
+      "9999": {"default": [{"ip": "192.168.0.5", "port": 9370, "is_secure": False}]}},
+     True),
+    ("remove-a-route", "seed.json",
+     dict(state="absent", routes=[{"party": "10000", "service": "fateflow"}]),
+     {"default": {"default": [{"ip": "192.168.0.3", "port": 9370}]},
+      "10000": {"default": [{"ip": "192.168.0.1", "port": 9370}]}},
+     True),
+    ("remove-last-service-removes-party", "seed.json",
+     dict(state="absent", routes=[{"party": "default", "service": "default"}]),
+     {"10000": {"default": [{"ip": "192.168.0.1", "port": 9370}],
+                "fateflow": [{"ip": "192.168.0.1", "port": 9999}]}},
+     True),
+    ("remove-a-route-that-is-not-there", "seed.json",
+     dict(state="absent", routes=[{"party": "9998", "service": "fateflow"}]), None, False),
+    ("osx-with-self-party-keeps-tls-keys", "osx.json",
+     dict(format="osx", routes=[dict(NGINX_FATEFLOW)]),
+     {"9999": load(os.path.join(FIXTURES, "osx.json"))["route_table"]["9999"],
+      "10000": {"fateflow": [{"ip": "192.168.0.10", "port": 9999}]}},
+     True),
+    ("osx-without-self-party-gets-it-from-the-option", "osx_without_self_party.json",
+     dict(format="osx", self_party=["10000"], routes=[dict(NGINX_FATEFLOW)]), None, True),
+    ("osx-http-route-needs-only-a-url", "osx.json",
+     dict(format="osx", routes=[{"party": "10001", "protocol": "http", "url": "http://192.168.0.7:8087/osx/inbound"}]),
+     None, True),
+    ("create-a-missing-file", None,
+     dict(create=True, routes=[dict(NGINX_FATEFLOW)]),
+     {"10000": {"fateflow": [{"ip": "192.168.0.10", "port": 9999}]}},
+     True),
+    ("default-allow-only", "seed.json", dict(default_allow=False), None, True),
+]
+
+
+@pytest.mark.parametrize("fixture, args, expected_table, expected_changed",
+                         [case[1:] for case in SUCCESS_CASES], ids=[case[0] for case in SUCCESS_CASES])
+def test_merge_cases(capsys, tmp_path, fixture, args, expected_table, expected_changed):
+    path = table_file(tmp_path, fixture)
+    before = path.read_bytes() if fixture else None
+    result = run_module(capsys, tmp_path, dict(args, path=str(path)))
+    assert not result.get("failed"), result
+    assert result["changed"] is expected_changed
+    if expected_changed:
+        assert json.loads(path.read_text())["route_table"] == result["route_table"]
+    else:
+        assert path.read_bytes() == before, "an unchanged table must not be rewritten"
+    if expected_table is not None:
+        assert load(path)["route_table"] == expected_table
+    # Idempotent: the same call again changes nothing and leaves the bytes alone.
+    written = path.read_bytes()
+    again = run_module(capsys, tmp_path, dict(args, path=str(path)))
+    assert again["changed"] is False, again
+    assert again["changes"] == []
+    assert path.read_bytes() == written
+
+
+def test_untouched_keys_keep_their_order(capsys, tmp_path):
+    path = table_file(tmp_path, "osx.json")
+    run_module(capsys, tmp_path, dict(path=str(path), format="osx",
+                                      routes=[{"party": "10000", "service": "fateflow", "ip": "10.0.0.1", "port": 9999},
+                                              {"party": "0001", "ip": "10.0.0.2", "port": 9370}]))
+    document = json.loads(path.read_text())
+    assert list(document) == ["route_table", "self_party", "permission"]
+    assert list(document["route_table"]) == ["9999", "10000", "0001"]
+    assert list(document["route_table"]["9999"]["default"][0]) == [
+        "protocol", "ip", "port", "useSSL", "negotiationType", "caFile", "certChainFile", "privateKeyFile"]
+
+
+def test_osx_self_party_is_added_and_kept(capsys, tmp_path):
+    path = table_file(tmp_path, "osx_without_self_party.json")
+    run_module(capsys, tmp_path, dict(path=str(path), format="osx", self_party=["10000", "10001"]))
+    assert load(path)["self_party"] == ["10000", "10001"]
+
+
+# (id, fixture, module args, words the message must contain)
+FAILURE_CASES = [
+    ("duplicate-fateflow-key", "duplicate_fateflow.json", dict(routes=[NGINX_FATEFLOW]),
+     ['"fateflow" twice', "/route_table/10000"]),
+    ("seed-text-with-comments-is-not-json", "seed_with_comments.json", dict(routes=[NGINX_FATEFLOW]),
+     ["is not valid JSON", "line 8, column 34"]),
+    ("port-out-of-range", "seed.json", dict(routes=[dict(NGINX_FATEFLOW, port=70000)]),
+     ["routes[0].port", "1-65535"]),
+    ("port-not-a-number", "seed.json", dict(routes=[dict(NGINX_FATEFLOW, port="99x")]),
+     ["routes[0].port", "1-65535"]),
+    ("port-missing", "seed.json", dict(routes=[{"party": "10000", "service": "fateflow", "ip": "192.168.0.10"}]),
+     ["routes[0].port"]),
+    ("empty-ip", "seed.json", dict(routes=[dict(NGINX_FATEFLOW, ip=" ")]), ["routes[0].ip", "empty"]),
+    ("empty-party", "seed.json", dict(routes=[dict(NGINX_FATEFLOW, party="")]), ["routes[0].party"]),
+    ("same-route-twice", "seed.json", dict(routes=[NGINX_FATEFLOW, dict(NGINX_FATEFLOW, ip="10.0.0.9")]),
+     ["routes[1] repeats party 10000 service fateflow"]),
+    ("osx-keys-in-an-eggroll-table", "seed.json", dict(routes=[dict(NGINX_FATEFLOW, useSSL=True)]),
+     ["useSSL", "format=osx"]),
+    ("osx-without-self-party", "osx_without_self_party.json", dict(format="osx", routes=[NGINX_FATEFLOW]),
+     ["self_party"]),
+    ("self-party-on-eggroll", "seed.json", dict(self_party=["10000"]), ["self_party is an OSX key"]),
+    ("missing-file-without-create", None, dict(routes=[NGINX_FATEFLOW]), ["does not exist", "create=true"]),
+    ("bad-boolean", "seed.json", dict(routes=[dict(NGINX_FATEFLOW, is_secure="maybe")]), ["is_secure"]),
+]
+
+
+@pytest.mark.parametrize("fixture, args, words", [case[1:] for case in FAILURE_CASES],
+                         ids=[case[0] for case in FAILURE_CASES])
+def test_refusals_leave_the_file_untouched(capsys, tmp_path, fixture, args, words):
+    path = table_file(tmp_path, fixture)
+    before = path.read_bytes() if fixture else None
+    result = run_module(capsys, tmp_path, dict(args, path=str(path)))
+    assert result["failed"] is True
+    for word in words:
+        assert word in result["msg"]
+    assert "Traceback" not in result["msg"]
+    if fixture:
+        assert path.read_bytes() == before
+    else:
+        assert not path.exists()
+    assert os.listdir(tmp_path) == ([path.name] if fixture else [])
+
+
+def test_check_mode_reports_and_writes_nothing(capsys, tmp_path):
+    path = table_file(tmp_path, "seed_before_ha.json")
+    before = path.read_bytes()
+    result = run_module(capsys, tmp_path, dict(path=str(path), routes=[NGINX_FATEFLOW]), check_mode=True, diff=True)
+    assert result["changed"] is True
+    assert result["changes"] == ["set 10000/fateflow"]
+    assert path.read_bytes() == before
+    assert '"port": 9360' in result["diff"]["before"]
+    assert '"port": 9999' in result["diff"]["after"]
+    assert result["diff"]["before"] != result["diff"]["after"]
+
+
+def test_check_mode_create_writes_nothing(capsys, tmp_path):
+    path = tmp_path / "route_table.json"
+    result = run_module(capsys, tmp_path, dict(path=str(path), create=True, routes=[NGINX_FATEFLOW]), check_mode=True)
+    assert result["changed"] is True
+    assert not path.exists()
+
+
+def test_diff_of_an_unchanged_table_is_empty(capsys, tmp_path):
+    path = table_file(tmp_path, "seed.json")
+    result = run_module(capsys, tmp_path, dict(path=str(path), routes=[dict(NGINX_FATEFLOW, ip="192.168.0.1")]),
+                        diff=True)
+    assert result["changed"] is False
+    assert result["diff"]["before"] == result["diff"]["after"]
+
+
+def test_backup_keeps_the_old_table(capsys, tmp_path):
+    path = table_file(tmp_path, "seed_before_ha.json")
+    before = path.read_bytes()
+    result = run_module(capsys, tmp_path, dict(path=str(path), backup=True, routes=[NGINX_FATEFLOW]))
+    assert result["changed"] is True
+    with open(result["backup_file"], "rb") as handle:
+        assert handle.read() == before
+
+
+def test_mode_is_applied_and_idempotent(capsys, tmp_path):
+    path = table_file(tmp_path, "seed.json")
+    os.chmod(path, 0o600)
+    result = run_module(capsys, tmp_path, dict(path=str(path), mode="0644"))
+    assert result["changed"] is True
+    assert oct(os.stat(path).st_mode & 0o777) == "0o644"
+    assert run_module(capsys, tmp_path, dict(path=str(path), mode="0644"))["changed"] is False
+
+
+def test_non_integer_ports_left_alone_are_reported(capsys, tmp_path):
+    path = table_file(tmp_path, "string_port.json")
+    result = run_module(capsys, tmp_path, dict(path=str(path), routes=[NGINX_FATEFLOW]))
+    assert result["warnings_ports"] == ["/route_table/9999/default/0/port"]
+    # ansible-core 2.19 returns warnings as structured summaries; the text is what the user reads.
+    assert "not a JSON integer" in json.dumps(result["warnings"])
