@@ -15,7 +15,7 @@ description:
   - Reads the children of C(/FATE-COMPONENTS/fate-flow), the ephemeral znodes that FATE Flow servers
     with C(use_registry) create, and decodes each one (host, gRPC and HTTP ports, version, instance id).
   - Read-only. FATE Flow with C(zookeeper.use_acl) makes the registry readable only with its digest
-    credential: pass it as O(auth_credential) (C(user:password)).
+    credential; pass it as O(auth_credential) (C(user:password)).
 author:
   - fateflow.ha contributors
 extends_documentation_fragment:
@@ -113,7 +113,7 @@ from ansible_collections.fateflow.ha.plugins.module_utils.zookeeper import (
 )
 
 try:
-    from kazoo.exceptions import NoNodeError
+    from kazoo.exceptions import KazooException, NoNodeError
 except ImportError:
     pass  # reported by check_kazoo
 
@@ -182,6 +182,9 @@ def main():
     except ZookeeperModuleError as exc:
         disconnect(client)
         module.fail_json(msg=str(exc))
+    except KazooException as exc:  # e.g. the session lost half-way
+        disconnect(client)
+        module.fail_json(msg=explain(exc, module.params["path"], "read"))
     disconnect(client)
     instances = ["%s:%s" % (r["host"], r["http_port"]) for r in registrations if r["http_port"]]
     module.exit_json(changed=False, exists=exists, registrations=registrations, instances=instances)

@@ -164,7 +164,7 @@ from ansible_collections.fateflow.ha.plugins.module_utils.zookeeper import (
 )
 
 try:
-    from kazoo.exceptions import NoAuthError, NoNodeError, NodeExistsError
+    from kazoo.exceptions import KazooException, NoAuthError, NoNodeError, NodeExistsError
 except ImportError:
     pass  # reported by check_kazoo
 
@@ -359,6 +359,9 @@ def main():
     except ZookeeperModuleError as exc:
         disconnect(client)
         module.fail_json(msg=str(exc), **{k: v for k, v in worker.result.items() if k != "changed"})
+    except KazooException as exc:  # e.g. the session lost half-way
+        disconnect(client)
+        module.fail_json(msg=explain(exc, params["name"], "work on"), **{k: v for k, v in worker.result.items() if k != "changed"})
     disconnect(client)
     module.exit_json(**worker.result)
 

@@ -14,8 +14,8 @@ version_added: 0.1.0
 description:
   - Sends a four-letter-word command (C(srvr) by default) to one ZooKeeper server and returns its
     answer, parsed.
-  - With O(wait), asks again until the answer shows C(Mode:), the sign that the server serves
-    (C(ruok) answers C(imok) earlier, before it has joined a quorum), or until O(timeout).
+  - With O(wait), asks again until the answer has a mode line (C(Mode) in C(srvr)), the sign that the
+    server serves (C(ruok) answers C(imok) earlier, before it has joined a quorum), or until O(timeout).
   - Needs nothing but Python on the host that runs it; the command must be in the server's
     C(4lw.commands.whitelist).
 author:
@@ -40,7 +40,7 @@ options:
     type: str
     default: srvr
   wait:
-    description: Ask until the answer shows C(Mode:) (O(command=srvr) or V(stat)); fail after O(timeout).
+    description: Ask until the answer shows a mode in O(modes) (with O(command=srvr) or V(stat)); fail after O(timeout).
     type: bool
     default: false
   modes:
@@ -75,12 +75,12 @@ answer:
   returned: always
   type: str
 mode:
-  description: C(leader), C(follower), C(standalone), C(observer), or null when the answer has no C(Mode:).
+  description: C(leader), C(follower), C(standalone), C(observer), or null when the answer has no mode line.
   returned: always
   type: str
   sample: follower
 fields:
-  description: The C(Key: value) lines of the answer, as a dictionary.
+  description: The C(Key) and value lines of the answer (C(srvr), C(mntr) ...), as a dictionary.
   returned: always
   type: dict
   sample: {Mode: follower, Zxid: "0x100000002", Node count: "7"}
