@@ -19,8 +19,8 @@ description:
   - Refuses, leaving the file untouched, a file that is not valid JSON (reporting line and column),
     a file with a key repeated in any object (reporting the key and its JSON pointer), a route whose
     port is not an integer 1-65535 or whose ip is empty, and an OSX table without C(self_party).
-  - Nothing is written when the document would not change. Writes are atomic. The file is re-formatted
-    with two-space indentation when it is written.
+  - Nothing is written when the document would not change. Writes are atomic. A written file has one line
+    per party and service, so that a diff shows one line per changed route.
   - rollsite and OSX re-read the file on their own (about once a minute); this module restarts nothing.
 author:
   - fateflow.ha maintainers
@@ -93,10 +93,6 @@ attributes:
 notes:
   - Only the first endpoint of a rollsite list is used, OSX picks one at random; this module always
     leaves exactly one endpoint for the routes it sets.
-seealso:
-  - name: fateflow.ha.eggroll_route role
-    description: Points a party's C(fateflow) route at its Nginx and points extra Flow nodes at the party's rollsite.
-    link: https://github.com/FederatedAI/FATE-Flow
 """
 
 EXAMPLES = r"""
@@ -146,7 +142,7 @@ route_table:
   returned: success
   type: dict
   sample: {"10000": {"fateflow": [{"ip": "192.168.0.1", "port": 9999}]}}
-warnings_ports:
+non_integer_ports:
   description: JSON pointers of endpoints, left unchanged, whose port is not a JSON integer (rollsite cannot use them).
   returned: always
   type: list
@@ -192,13 +188,16 @@ def read_document(module, path, fmt):
     except (IOError, OSError) as exc:
         module.fail_json(msg="Cannot read %s: %s." % (path, to_native(exc)))
     try:
-        text = raw.decode("utf-8")
+        # A byte order mark left by a Windows editor is not part of the JSON text.
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         module.fail_json(msg="%s is not UTF-8 text, so it is not a route table rollsite can read." % path)
     return parse(text, source=path), text
 
 
 def write_document(module, path, text):
+    # Replace the file a symlinked route table points to, not the link.
+    path = os.path.realpath(path)
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         module.fail_json(msg="Directory %s of the route table does not exist." % directory)
@@ -212,7 +211,7 @@ def run(module):
     params = module.params
     path = params["path"]
     fmt = params["format"]
-    result = dict(changed=False, changes=[], warnings_ports=[])
+    result = dict(changed=False, changes=[], non_integer_ports=[])
     if fmt != "osx" and params["self_party"] is not None:
         module.fail_json(msg="self_party is an OSX key; set format=osx or leave self_party out.")
 
@@ -229,8 +228,8 @@ def run(module):
     after_text = dump(data) if changed else before_dump
     result["changes"] = changes
     result["route_table"] = table
-    result["warnings_ports"] = non_integer_ports(table)
-    for pointer in result["warnings_ports"]:
+    result["non_integer_ports"] = non_integer_ports(table)
+    for pointer in result["non_integer_ports"]:
         module.warn("%s in %s is not a JSON integer; rollsite cannot use that endpoint." % (pointer, path))
 
     if module._diff:

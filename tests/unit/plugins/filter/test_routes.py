@@ -92,9 +92,16 @@ def test_filters_through_ansible(tmp_path):
         "hostvars, port_var='fateflow_grpc_port', default_port=9360), 'zk': groups['zookeeper'] | "
         "fateflow.ha.zookeeper_hosts(hostvars), 'route': '10000' | fateflow.ha.fateflow_route('10.1.0.9', '9999')}"
         " | to_json }}\"\n")
-    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_LOCALHOST_WARNING="false")
-    out = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(inventory),
-                          str(playbook)], env=env, capture_output=True, text=True, check=True).stdout
-    msg = json.loads(json.loads(out)["plays"][0]["tasks"][0]["hosts"]["localhost"]["msg"])
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+    # A configuration of its own: the checkout's ansible.cfg adds a callback that also writes to stdout.
+    config = tmp_path / "ansible.cfg"
+    config.write_text("[defaults]\n")
+    env = dict(os.environ, ANSIBLE_CONFIG=str(config), ANSIBLE_STDOUT_CALLBACK="json",
+               ANSIBLE_LOCALHOST_WARNING="false",
+               ANSIBLE_COLLECTIONS_PATH=os.path.join(root, ".cache", "collections"))
+    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(inventory),
+                           str(playbook)], env=env, capture_output=True, text=True, cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    msg = json.loads(json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]["msg"])
     assert msg == {"up": ["10.1.0.1:9360", "10.1.0.2:9361"], "zk": ["10.1.0.3:2181"],
                    "route": {"party": "10000", "service": "fateflow", "ip": "10.1.0.9", "port": 9999}}

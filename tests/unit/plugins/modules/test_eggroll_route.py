@@ -230,6 +230,24 @@ def test_mode_is_applied_and_idempotent(capsys, tmp_path):
 def test_non_integer_ports_left_alone_are_reported(capsys, tmp_path):
     path = table_file(tmp_path, "string_port.json")
     result = run_module(capsys, tmp_path, dict(path=str(path), routes=[NGINX_FATEFLOW]))
-    assert result["warnings_ports"] == ["/route_table/9999/default/0/port"]
+    assert result["non_integer_ports"] == ["/route_table/9999/default/0/port"]
     # ansible-core 2.19 returns warnings as structured summaries; the text is what the user reads.
     assert "not a JSON integer" in json.dumps(result["warnings"])
+
+
+def test_symlinked_table_keeps_its_link(capsys, tmp_path):
+    target = table_file(tmp_path, "seed_before_ha.json")
+    link = tmp_path / "conf-link.json"
+    link.symlink_to(target.name)
+    result = run_module(capsys, tmp_path, dict(path=str(link), routes=[NGINX_FATEFLOW]))
+    assert result["changed"] is True
+    assert link.is_symlink()
+    assert load(target)["route_table"]["10000"]["fateflow"] == [{"ip": "192.168.0.10", "port": 9999}]
+
+
+def test_byte_order_mark_is_accepted(capsys, tmp_path):
+    path = tmp_path / "route_table.json"
+    path.write_bytes(b"\xef\xbb\xbf" + open(os.path.join(FIXTURES, "seed.json"), "rb").read())
+    result = run_module(capsys, tmp_path, dict(path=str(path), routes=[NGINX_FATEFLOW]))
+    assert result["changed"] is True
+    assert not path.read_bytes().startswith(b"\xef\xbb\xbf")
