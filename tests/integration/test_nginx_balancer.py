@@ -304,3 +304,16 @@ def test_broken_template_fails_validation_and_keeps_the_live_file(balancer):
         balancer.render(nginx_fateflow_http_server_extra="this_is_not_a_directive on;")
     assert (balancer.tmp / "nginx.conf").read_text() == before
     assert set(balancer.nodes_answering(6)) == {"flow1", "flow2"}
+
+
+def test_upstream_keepalive_renders_and_serves(balancer):
+    conf = balancer.render(nginx_fateflow_http_keepalive=2, nginx_fateflow_grpc_keepalive=2)
+    assert "keepalive 2;" in conf
+    balancer.reload_nginx()
+    time.sleep(0.5)
+    try:
+        assert set(balancer.nodes_answering(8)) == {"flow1", "flow2"}
+    finally:
+        balancer.render()
+        balancer.reload_nginx()
+        time.sleep(0.5)

@@ -71,15 +71,16 @@ def grpc_server(name, host, port):
     return server
 
 
-def run_calls(one_call, count, interval, parallel):
-    """Make COUNT calls, PARALLEL at a time, INTERVAL seconds apart; tally answers and failures."""
-    tally, statuses, failed, slowest = {}, {}, [], 0.0
+def run_calls(one_call, count, interval, parallel, paths=(None,)):
+    """Make COUNT calls per path, PARALLEL at a time, INTERVAL seconds apart; tally answers and failures."""
+    tally, statuses, by_path, failed, slowest = {}, {}, {}, [], 0.0
+    latencies = []
     lock = threading.Lock()
 
-    def timed():
+    def timed(path):
         started = time.monotonic()
         try:
-            status, node = one_call()
+            status, node = one_call(path)
             error = None
         except Exception as exc:  # noqa: BLE001 - every failure is a result to report
             status, node, error = None, None, "%s: %s" % (type(exc).__name__, exc)
@@ -87,33 +88,44 @@ def run_calls(one_call, count, interval, parallel):
         with lock:
             nonlocal slowest
             slowest = max(slowest, elapsed)
+            latencies.append(elapsed)
             if error:
                 failed.append("%s after %.2f s" % (error, elapsed))
                 return
             statuses[str(status)] = statuses.get(str(status), 0) + 1
+            if path is not None:
+                by_path.setdefault(path, {})
+                by_path[path][str(status)] = by_path[path].get(str(status), 0) + 1
             if node:
                 tally[node] = tally.get(node, 0) + 1
 
     with futures.ThreadPoolExecutor(max_workers=parallel) as pool:
         jobs = []
         for _ in range(count):
-            jobs.append(pool.submit(timed))
-            if interval:
-                time.sleep(interval)
+            for path in paths:
+                jobs.append(pool.submit(timed, path))
+                if interval:
+                    time.sleep(interval)
         for job in jobs:
             job.result()
-    print(json.dumps({"ok": tally, "status": statuses, "failed": failed, "max_seconds": round(slowest, 3)}))
+    latencies.sort()
+    result = {"ok": tally, "status": statuses, "failed": failed, "max_seconds": round(slowest, 3),
+              "p99_seconds": round(latencies[int(0.99 * (len(latencies) - 1))], 3) if latencies else 0,
+              "over_2s": sum(1 for t in latencies if t > 2)}
+    if by_path:
+        result["by_path"] = by_path
+    print(json.dumps(result))
     return 0 if not failed else 1
 
 
 def http_call(args):
     host, _, port = args.target.rpartition(":")
 
-    def one():
+    def one(path):
         conn = http.client.HTTPConnection(host, int(port), timeout=args.timeout)
         try:
             # putrequest sends the path exactly as given: encoded and double-slash variants stay so.
-            conn.putrequest(args.method, args.path, skip_host=False, skip_accept_encoding=True)
+            conn.putrequest(args.method, path, skip_host=False, skip_accept_encoding=True)
             conn.putheader("Content-Length", "0")
             conn.endheaders()
             resp = conn.getresponse()
@@ -128,7 +140,7 @@ def http_call(args):
                 node = None
         return resp.status, node
 
-    return run_calls(one, args.count, args.interval, args.parallel)
+    return run_calls(one, args.count, args.interval, args.parallel, args.path or ["/v2/server/fateflow"])
 
 
 def grpc_call(args):
@@ -137,7 +149,7 @@ def grpc_call(args):
     with grpc.insecure_channel(args.target) as channel:
         call = channel.unary_unary("/fateflow.test.Echo/Who")
 
-        def one():
+        def one(_path):
             try:
                 return 200, call(b"who", timeout=args.timeout).decode()
             except grpc.RpcError as exc:
@@ -162,7 +174,7 @@ def main():
         call.add_argument("--parallel", type=int, default=1)
         call.add_argument("--timeout", type=float, default=10)
         if command == "http-call":
-            call.add_argument("--path", default="/v2/server/fateflow")
+            call.add_argument("--path", action="append", help="path to ask for (repeat for several)")
             call.add_argument("--method", default="GET")
     args = parser.parse_args()
     if args.command == "http-call":
