@@ -26,6 +26,11 @@ step() {
   echo "=== $name: ok ($((SECONDS - start)) s, log: $logs/$name.log)"
 }
 
+report() {
+  # The lines of a debug message (a list of strings) that a run printed under the task named $2.
+  sed -n "/$2/,/^}/p" "$logs/$1.log" | sed -n 's/^ *"\(.*\)",\{0,1\}$/\1/p'
+}
+
 recap() {
   # The PLAY RECAP lines of a run: one per host, with its changed count.
   sed -n '/^PLAY RECAP/,/^$/p' "$logs/$1.log" | grep -E 'ok=' || true
@@ -39,9 +44,9 @@ recap site
 changed=$(recap site | awk '{for (i = 1; i <= NF; i++) if ($i ~ /^changed=/) {sub("changed=", "", $i); n += $i}} END {print n + 0}')
 echo "site.yml: changed=$changed in total"
 step check ansible-playbook -i "$inventory" playbooks/check.yml
-sed -n '/Show the health report/,/^$/p' "$logs/check.log" | grep -E '^\s+- ' | sed 's/^\s*- //; s/^"//; s/"$//'
+report check 'Show the health report'
 step verify_toy ansible-playbook -i "$inventory" playbooks/verify_toy.yml
-sed -n '/Show every toy job/,/^$/p' "$logs/verify_toy.log" | grep -E '^\s+- ' | sed 's/^\s*- //; s/^"//; s/"$//'
+report verify_toy 'Show every toy job'
 
 # What runs where, read from the inventory the lab wrote.
 python3 - "$inventory/hosts.yml" <<'EOF'
