@@ -100,7 +100,11 @@ class Balancer:
                     validate: nginx -t -q -c %%s
             """ % (ROLE, ROLE)))
         os.makedirs(self.tmp / "state", exist_ok=True)
-        env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0")
+        # A configuration of its own, whatever the checkout's ansible.cfg adds.
+        (self.tmp / "ansible.cfg").write_text("[defaults]\n")
+        env = dict(os.environ, ANSIBLE_CONFIG=str(self.tmp / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+                   ANSIBLE_RETRY_FILES_ENABLED="0",
+                   ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".cache", "collections"))
         proc = subprocess.run(
             [os.path.join(BIN, "ansible-playbook"), "-i", str(self.tmp / "inventory.json"),
              "-e", "@" + str(self.tmp / "vars.json"), str(self.tmp / "render.yml")],

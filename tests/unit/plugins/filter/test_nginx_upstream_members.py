@@ -71,3 +71,21 @@ def test_same_address_other_port_is_allowed():
 
 def test_registered():
     assert FilterModule().filters()["nginx_upstream_members"] is nginx_upstream_members
+
+
+def test_role_default_variable_order():
+    """The role's default lists: its own override first, then the fateflow_ha role's names."""
+    import os
+    import yaml
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+    with open(os.path.join(root, "roles", "nginx", "defaults", "main.yml"), encoding="utf-8") as handle:
+        defaults = yaml.safe_load(handle)
+    hostvars = {"f": {"ansible_host": "10.0.0.9", "fateflow_ha_host": "10.0.1.9", "fateflow_ha_grpc_port": 19360}}
+    grpc = nginx_upstream_members(["f"], hostvars, defaults["nginx_fateflow_backend_address_vars"],
+                                  defaults["nginx_fateflow_backend_grpc_port_vars"], 9360)
+    assert (grpc[0]["address"], grpc[0]["port"]) == ("10.0.1.9", 19360)
+    hostvars["f"]["nginx_fateflow_node_address"] = "10.0.2.9"
+    grpc = nginx_upstream_members(["f"], hostvars, defaults["nginx_fateflow_backend_address_vars"],
+                                  defaults["nginx_fateflow_backend_grpc_port_vars"], 9360)
+    assert grpc[0]["address"] == "10.0.2.9"
