@@ -9,7 +9,7 @@ cd "$root"
 debian_packages=(
   zookeeper default-jre-headless nginx mariadb-server supervisor
   openssh-server openssh-client iproute2 procps psmisc lsof curl
-  python3 python3-venv python3-kazoo python3-pymysql
+  python3 python3-venv python3-kazoo python3-pymysql python3-grpcio
 )
 
 if [ "$(id -u)" -ne 0 ]; then

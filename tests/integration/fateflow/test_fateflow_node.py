@@ -2,11 +2,7 @@
 endpoint that answers like FATE Flow 2.x's /v2/server/fateflow."""
 
 import json
-import os
-import shutil
 import socket
-import subprocess
-import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -18,7 +14,6 @@ from kazoo.security import make_digest_acl
 from ansible_collections.fateflow.ha.plugins.module_utils import fateflow_node as fn
 from ansible_collections.fateflow.ha.plugins.modules import fateflow_node
 
-ZOOKEEPER_JAR = "/usr/share/java/zookeeper.jar"
 USER, PASSWORD = "fate", "zk-Secret1"
 
 
@@ -26,33 +21,6 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def zookeeper():
-    """A standalone ZooKeeper of the Debian package on a free loopback port, for this module's tests."""
-    if not os.path.exists(ZOOKEEPER_JAR):
-        pytest.fail("%s is missing: install the Debian package zookeeper" % ZOOKEEPER_JAR)
-    home = tempfile.mkdtemp(prefix="fateflow-node-zk-")
-    port = free_port()
-    with open(os.path.join(home, "zoo.cfg"), "w") as cfg:
-        cfg.write("tickTime=2000\ndataDir=%s\nclientPort=%d\nclientPortAddress=127.0.0.1\n"
-                  "admin.enableServer=false\n" % (os.path.join(home, "data"), port))
-    log = open(os.path.join(home, "server.log"), "wb")
-    proc = subprocess.Popen(["java", "-Xmx256m", "-Djava.net.preferIPv4Stack=true", "-cp", ZOOKEEPER_JAR,
-                             "org.apache.zookeeper.server.quorum.QuorumPeerMain", os.path.join(home, "zoo.cfg")],
-                            stdout=log, stderr=subprocess.STDOUT)
-    client = KazooClient(hosts="127.0.0.1:%d" % port)
-    client.start(timeout=30)
-    client.stop()
-    client.close()
-    try:
-        yield "127.0.0.1:%d" % port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
-        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture

@@ -1,0 +1,14 @@
+"""A real ZooKeeper for the fateflow_node tests, started once for the module of tests and stopped after."""
+
+import pytest
+
+from ansible_collections.fateflow.ha.tests.support.zookeeper_server import ZookeeperServer
+
+
+@pytest.fixture(scope="module")
+def zookeeper():
+    server = ZookeeperServer().start()
+    try:
+        yield server.hosts
+    finally:
+        server.stop()
