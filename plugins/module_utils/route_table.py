@@ -127,16 +127,26 @@ def check_document(data, source="route table"):
     return table
 
 
-def non_integer_ports(table):
-    """Pointers of endpoints whose port is present but not a JSON integer (rollsite cannot use them)."""
-    found = []
+def normalize_ports(table, source="route table"):
+    """Turn the ports written as text of digits into JSON integers, in place; return their pointers.
+
+    rollsite cannot use an endpoint whose port is a JSON string. Text of digits has one meaning and
+    is rewritten; any other port (a word, a number outside 1-65535) is refused, naming where it is,
+    because no rewrite could guess what was meant.
+    """
+    rewritten = []
     for party, services in table.items():
         for service, endpoints in services.items():
             for index, endpoint in enumerate(endpoints):
-                port = endpoint.get("port")
-                if port is not None and (isinstance(port, bool) or not isinstance(port, int)):
-                    found.append(json_pointer(["route_table", party, service, index, "port"]))
-    return found
+                if "port" not in endpoint or endpoint["port"] is None:
+                    continue
+                port = endpoint["port"]
+                pointer = json_pointer(["route_table", party, service, index, "port"])
+                value = _as_port(port, "%s: %s" % (source, pointer))
+                if value != port or not isinstance(port, int):
+                    endpoint["port"] = value
+                    rewritten.append(pointer)
+    return rewritten
 
 
 def _as_bool(value, where):
@@ -152,16 +162,16 @@ def _as_bool(value, where):
 
 def _as_port(value, where):
     if isinstance(value, bool):
-        raise RouteTableError("%s must be an integer 1-65535, not %r." % (where, value))
+        raise RouteTableError("%s must be an integer 1-65535, not %s." % (where, json.dumps(value)))
     if isinstance(value, int):
         port = value
     elif isinstance(value, str) and value.strip().isdigit():
         # Inventory and Jinja hand ports over as text; the file must hold a JSON integer.
         port = int(value.strip())
     else:
-        raise RouteTableError("%s must be an integer 1-65535, not %r." % (where, value))
+        raise RouteTableError("%s must be an integer 1-65535, not %s." % (where, json.dumps(value)))
     if not 1 <= port <= 65535:
-        raise RouteTableError("%s must be an integer 1-65535, not %r." % (where, value))
+        raise RouteTableError("%s must be an integer 1-65535, not %s." % (where, json.dumps(value)))
     return port
 
 

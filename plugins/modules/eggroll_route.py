@@ -17,8 +17,10 @@ description:
   - Each route given with O(state=present) becomes the one endpoint of its party and service. Every
     party, service and top-level key it was not asked to change keeps its content and its order.
   - Refuses, leaving the file untouched, a file that is not valid JSON (reporting line and column),
-    a file with a key repeated in any object (reporting the key and its JSON pointer), a route whose
+    a file with a key repeated in any object (reporting the key and its JSON pointer), a port in the file
+    that is neither an integer 1-65535 nor text of such digits (reporting its JSON pointer), a route whose
     port is not an integer 1-65535 or whose ip is empty, and an OSX table without C(self_party).
+  - A port the file holds as text of digits (C("9370")), which rollsite cannot use, is rewritten as a JSON integer.
   - Nothing is written when the document would not change. Writes are atomic. A written file has one line
     per party and service, so that a diff shows one line per changed route.
   - rollsite and OSX re-read the file on their own (about once a minute); this module restarts nothing.
@@ -132,7 +134,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 changes:
-  description: What was changed, one line per party and service (C(added 10000/fateflow), C(set 10000/fateflow), C(removed 9998/default)).
+  description: >-
+    What was changed, one line per party and service (C(added 10000/fateflow), C(set 10000/fateflow), C(removed 9998/default))
+    and per port rewritten as an integer (C(integer port /route_table/9999/default/0/port)).
   returned: always
   type: list
   elements: str
@@ -142,8 +146,8 @@ route_table:
   returned: success
   type: dict
   sample: {"10000": {"fateflow": [{"ip": "192.168.0.1", "port": 9999}]}}
-non_integer_ports:
-  description: JSON pointers of endpoints, left unchanged, whose port is not a JSON integer (rollsite cannot use them).
+integer_ports:
+  description: JSON pointers of ports the file held as text of digits, which rollsite cannot use, now written as JSON integers.
   returned: always
   type: list
   elements: str
@@ -167,7 +171,7 @@ from ansible_collections.fateflow.ha.plugins.module_utils.route_table import (
     dump,
     merge,
     new_document,
-    non_integer_ports,
+    normalize_ports,
     normalize_routes,
     parse,
 )
@@ -211,7 +215,7 @@ def run(module):
     params = module.params
     path = params["path"]
     fmt = params["format"]
-    result = dict(changed=False, changes=[], non_integer_ports=[])
+    result = dict(changed=False, changes=[], integer_ports=[])
     if fmt != "osx" and params["self_party"] is not None:
         module.fail_json(msg="self_party is an OSX key; set format=osx or leave self_party out.")
 
@@ -221,16 +225,15 @@ def run(module):
     existed = bool(before_text)
     # Serialising a big table costs more than parsing it: only for a diff or a write.
     before_dump = dump(data) if existed and module._diff else ""
+    result["integer_ports"] = normalize_ports(table, source=path)
 
-    changes = merge(data, routes, state=params["state"], default_allow=params["default_allow"],
-                    self_party=params["self_party"], fmt=fmt)
+    changes = ["integer port %s" % pointer for pointer in result["integer_ports"]]
+    changes += merge(data, routes, state=params["state"], default_allow=params["default_allow"],
+                     self_party=params["self_party"], fmt=fmt)
     changed = bool(changes) or not existed
     after_text = dump(data) if changed else before_dump
     result["changes"] = changes
     result["route_table"] = table
-    result["non_integer_ports"] = non_integer_ports(table)
-    for pointer in result["non_integer_ports"]:
-        module.warn("%s in %s is not a JSON integer; rollsite cannot use that endpoint." % (pointer, path))
 
     if module._diff:
         result["diff"] = dict(before=before_dump, after=after_text, before_header=path, after_header=path)

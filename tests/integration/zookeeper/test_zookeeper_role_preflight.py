@@ -58,6 +58,7 @@ def member(n, **extra):
     ({"z1": member(1)}, {"zookeeper_install_method": "tarball"}, "exactly one of zookeeper_tarball_url"),
     ({"z1": member(1)}, {"zookeeper_fate_password": ""}, "zookeeper_fate_password is required"),
     ({"z1": member(1, zookeeper_myid=300)}, None, "zookeeper_myid of z1 must be 1-255; it is 300"),
+    ({"z1": member(1)}, {"zookeeper_election_port": 70000}, "fix zookeeper_election_port=70000"),
 ])
 def test_refused(tmp_path, hosts, group_vars, words):
     rc, output = run_preflight(tmp_path, hosts, group_vars)
@@ -73,8 +74,11 @@ def test_member_keeps_its_myid(tmp_path):
     assert "z2 already has myid 7" in output and "gives it 2" in output
 
 
-def test_even_size_warned_not_refused(tmp_path):
+def test_even_size_refused_unless_allowed(tmp_path):
     rc, output = run_preflight(tmp_path, {"z1": member(1), "z2": member(2)})
+    assert rc != 0, output
+    assert "The ensemble has 2 members: an even ensemble tolerates no more failures" in output
+    rc, output = run_preflight(tmp_path, {"z1": member(1), "z2": member(2)}, {"zookeeper_allow_even_ensemble": True})
     assert rc == 0, output
     assert "WARNING: the ensemble has 2 members" in output
 

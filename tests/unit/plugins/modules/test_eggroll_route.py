@@ -57,9 +57,9 @@ SUCCESS_CASES = [
       "10000": {"default": [{"ip": "192.168.0.1", "port": 9370}],
                 "fateflow": [{"ip": "192.168.0.10", "port": 9999}]}},
      True),
-    ("string-port-in-file-is-replaced-where-asked", "string_port.json",
+    ("string-ports-in-file-are-written-as-integers", "string_port.json",
      dict(routes=[dict(NGINX_FATEFLOW)]),
-     {"9999": {"default": [{"ip": "192.168.0.3", "port": "9370"}]},
+     {"9999": {"default": [{"ip": "192.168.0.3", "port": 9370}]},
       "10000": {"fateflow": [{"ip": "192.168.0.10", "port": 9999}]}},
      True),
     ("new-party-and-service-are-appended", "seed.json",
@@ -161,6 +161,10 @@ FAILURE_CASES = [
      ["self_party"]),
     ("self-party-on-eggroll", "seed.json", dict(self_party=["10000"]), ["self_party is an OSX key"]),
     ("missing-file-without-create", None, dict(routes=[NGINX_FATEFLOW]), ["does not exist", "create=true"]),
+    ("word-port-in-file", "word_port.json", dict(routes=[NGINX_FATEFLOW]),
+     ["/route_table/9999/default/0/port", '1-65535, not "http"']),
+    ("port-out-of-range-in-file", "port_out_of_range.json", dict(routes=[NGINX_FATEFLOW]),
+     ["/route_table/9999/default/1/port", "1-65535, not 70000"]),
     ("bad-boolean", "seed.json", dict(routes=[dict(NGINX_FATEFLOW, is_secure="maybe")]), ["is_secure"]),
 ]
 
@@ -227,12 +231,16 @@ def test_mode_is_applied_and_idempotent(capsys, tmp_path):
     assert run_module(capsys, tmp_path, dict(path=str(path), mode="0644"))["changed"] is False
 
 
-def test_non_integer_ports_left_alone_are_reported(capsys, tmp_path):
+def test_string_ports_in_file_are_reported_and_backed_up(capsys, tmp_path):
     path = table_file(tmp_path, "string_port.json")
-    result = run_module(capsys, tmp_path, dict(path=str(path), routes=[NGINX_FATEFLOW]))
-    assert result["non_integer_ports"] == ["/route_table/9999/default/0/port"]
-    # ansible-core 2.19 returns warnings as structured summaries; the text is what the user reads.
-    assert "not a JSON integer" in json.dumps(result["warnings"])
+    before = path.read_bytes()
+    result = run_module(capsys, tmp_path, dict(path=str(path), backup=True))
+    assert result["integer_ports"] == ["/route_table/9999/default/0/port", "/route_table/10000/fateflow/0/port"]
+    assert result["changes"] == ["integer port /route_table/9999/default/0/port",
+                                 "integer port /route_table/10000/fateflow/0/port"]
+    assert load(path)["route_table"]["9999"]["default"][0]["port"] == 9370
+    with open(result["backup_file"], "rb") as handle:
+        assert handle.read() == before
 
 
 def test_symlinked_table_keeps_its_link(capsys, tmp_path):

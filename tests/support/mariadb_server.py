@@ -1,0 +1,88 @@
+"""A real MariaDB for tests: loopback, a free port, its own socket and datadir in a temporary directory.
+
+It runs the Debian package's mariadbd, as the mysql_server role does on a host. The server has
+root on its socket (no password) and one TCP user, ``fate`` with a known password, as a party's
+MySQL has for FATE Flow.
+"""
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+
+import pymysql
+
+from ansible_collections.fateflow.ha.tests.support.zookeeper_server import free_port
+
+MARIADBD = os.environ.get("MARIADBD", shutil.which("mariadbd") or "/usr/sbin/mariadbd")
+INSTALL_DB = os.environ.get("MARIADB_INSTALL_DB", shutil.which("mariadb-install-db") or "/usr/bin/mariadb-install-db")
+
+
+class MariadbServer:
+    user = "fate"
+    password = "fate_db_secret"
+    database = "fate_flow"
+
+    def __init__(self):
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="fateflow-ha-mariadb-")
+        self.datadir = os.path.join(self.dir, "data")
+        self.socket = os.path.join(self.dir, "mysqld.sock")
+        self.process = None
+        self.log = None
+
+    def _root(self):
+        return pymysql.connect(unix_socket=self.socket, user="root", connect_timeout=2)
+
+    def start(self, wait_seconds=60):
+        if not os.path.exists(MARIADBD):
+            raise RuntimeError("%s is missing: install the Debian package mariadb-server" % MARIADBD)
+        # Running as root, the server must be told to stay root: there is no mysql-owned datadir here.
+        user = ["--user=root"] if os.geteuid() == 0 else []
+        subprocess.run([INSTALL_DB, "--no-defaults", "--auth-root-authentication-method=socket", "--skip-test-db",
+                        "--datadir=%s" % self.datadir] + user,
+                       check=True, capture_output=True, timeout=120)
+        self.log = open(os.path.join(self.dir, "server.log"), "wb")
+        self.process = subprocess.Popen(
+            [MARIADBD, "--no-defaults", "--datadir=%s" % self.datadir, "--socket=%s" % self.socket,
+             "--port=%d" % self.port, "--bind-address=127.0.0.1", "--pid-file=%s" % os.path.join(self.dir, "pid"),
+             "--skip-log-bin", "--innodb-buffer-pool-size=16M", "--skip-name-resolve"] + user,
+            stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                connection = self._root()
+                break
+            except pymysql.MySQLError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError("MariaDB did not start on port %d" % self.port)
+                time.sleep(0.2)
+        with connection:
+            with connection.cursor() as cursor:
+                cursor.execute("CREATE DATABASE %s" % self.database)
+                cursor.execute("CREATE USER %s@'127.0.0.1' IDENTIFIED BY %s", (self.user, self.password))
+                cursor.execute("GRANT ALL ON %s.* TO %%s@'127.0.0.1'" % self.database, (self.user,))
+            connection.commit()
+        return self
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+        if self.log is not None:
+            self.log.close()
+            self.log = None
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
