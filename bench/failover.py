@@ -403,6 +403,7 @@ class Bench:
         log("case %s: load %g req/s on each nginx, fault after %g s" % (case, self.args.rate, self.args.fault_at))
         procs = self.start_loads(case, seconds)
         started = time.time()
+        load_before = os.getloadavg()[0]
         completed = False
         try:
             time.sleep(self.args.fault_at)
@@ -423,6 +424,8 @@ class Bench:
                     proc.kill()
                 stderr.close()
         ended = time.time()
+        # The host's load: other work on the same cores stalls both nginx paths alike.
+        host_load = [round(load_before, 1), round(os.getloadavg()[0], 1)]
         log("case %s: load over (%.0f s); waiting for the party to be healthy" % (case, ended - started))
         self.wait_healthy()
         healthy = time.time()
@@ -431,6 +434,7 @@ class Bench:
             "fault_at": round(fault - started, 2),
             "restore_at": round(restore - started, 2) if restore else None,
             "load_seconds": round(ended - started, 1),
+            "host_load_average": host_load,
             "healthy_checked_after_fault": round(healthy - fault, 1),
             "registration": registration_timeline(self.watch.between(started - 5, healthy), fault, self.endpoints),
         }
@@ -502,8 +506,9 @@ def print_table(results, node):
                 case if config == "ours" else "", config, figures["sent"], figures["failed"], fmt(figures["p50"]),
                 fmt(figures["p99"]), fmt(figures["max"]), figures["slower_than_3s"], regs))
     for case, result in results.items():
-        print("%s: %s (fault %.1f s into the load of %.0f s)" % (
-            case, result["fault"], result["fault_at"], result["load_seconds"]))
+        print("%s: %s (fault %.1f s into the load of %.0f s; host load average %s -> %s on %d cores)" % (
+            case, result["fault"], result["fault_at"], result["load_seconds"], result["host_load_average"][0],
+            result["host_load_average"][1], os.cpu_count()))
         for config in CONFIGS:
             if result[config]["failure_kinds"]:
                 print("  %s failures: %s" % (config, result[config]["failure_kinds"]))
