@@ -398,8 +398,9 @@ class Bench:
     def run_case(self, case):
         self.wait_healthy()
         open_ended = case == "rolling"
-        # A rolling restart lasts as long as it lasts: its load is stopped once it is over.
-        seconds = 600 if open_ended else self.args.seconds
+        # A rolling restart lasts as long as it lasts (15 min on a busy lab): its load is stopped
+        # once it is over, and bounded by flow_load's own limit.
+        seconds = 1800 if open_ended else self.args.seconds
         log("case %s: load %g req/s on each nginx, fault after %g s" % (case, self.args.rate, self.args.fault_at))
         procs = self.start_loads(case, seconds)
         started = time.time()

@@ -30,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 LAB_NETWORKS = (ipaddress.ip_network("10.200.0.0/16"), ipaddress.ip_network("127.0.0.0/8"))
 MAX_RATE = 300.0
-MAX_SECONDS = 600.0
+MAX_SECONDS = 1800.0
 
 
 class Target:
