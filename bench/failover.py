@@ -23,7 +23,7 @@ OUT/failover.png (latency and failures over time, fault marked) and OUT/loads/*.
 request). OUT defaults to .lab/fob/bench/. The lab is taken down at the end unless --keep-lab.
 
     .venv/bin/pip install -r requirements/bench.txt     # matplotlib, for the PNG
-    .venv/bin/python bench/failover.py [--cases kill link rolling zk] [--rate 40] [--seconds 60]
+    .venv/bin/python bench/failover.py [--cases kill link rolling zk] [--rate 20] [--seconds 60]
         [--reuse] [--keep-lab] [--out DIR]
 """
 
