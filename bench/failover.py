@@ -442,6 +442,9 @@ class Bench:
         for config, (proc, path, _) in procs.items():
             report = json.load(open(path, encoding="utf-8"))
             result[config] = summarize(report, fault)
+            # The load's own length (a fault may go on after it, as the link case's wait does).
+            result["load_seconds"] = max(result["load_seconds"] if config != CONFIGS[0] else 0,
+                                         round(report["duration"], 1))
         # The seed's nginx keeps a node it marked failed out for fail_timeout: let that pass, so
         # that the next case starts with both nodes in both upstreams.
         settle = (restore or fault) + SEED_FAIL_TIMEOUT + 1 - time.time()
