@@ -434,7 +434,6 @@ class Bench:
             "fault": detail,
             "fault_at": round(fault - started, 2),
             "restore_at": round(restore - started, 2) if restore else None,
-            "load_seconds": round(ended - started, 1),
             "host_load_average": host_load,
             "healthy_checked_after_fault": round(healthy - fault, 1),
             "registration": registration_timeline(self.watch.between(started - 5, healthy), fault, self.endpoints),
@@ -442,9 +441,8 @@ class Bench:
         for config, (proc, path, _) in procs.items():
             report = json.load(open(path, encoding="utf-8"))
             result[config] = summarize(report, fault)
-            # The load's own length (a fault may go on after it, as the link case's wait does).
-            result["load_seconds"] = max(result["load_seconds"] if config != CONFIGS[0] else 0,
-                                         round(report["duration"], 1))
+        # The loads' own length (a fault may go on after them, as the link case's wait does).
+        result["load_seconds"] = max(result[config]["duration"] for config in CONFIGS)
         # The seed's nginx keeps a node it marked failed out for fail_timeout: let that pass, so
         # that the next case starts with both nodes in both upstreams.
         settle = (restore or fault) + SEED_FAIL_TIMEOUT + 1 - time.time()
@@ -462,6 +460,7 @@ def summarize(report, fault):
     slow = [r for r in records if r[1] > 3.0]
     return {
         "url": report["url"],
+        "duration": round(report["duration"], 1),
         "sent": report["sent"],
         "failed": report["failed"],
         "p50": report["p50"],
