@@ -427,7 +427,7 @@ class Bench:
         ended = time.time()
         # The host's load: other work on the same cores stalls both nginx paths alike.
         host_load = [round(load_before, 1), round(os.getloadavg()[0], 1)]
-        log("case %s: load over (%.0f s); waiting for the party to be healthy" % (case, ended - started))
+        log("case %s: over after %.0f s; waiting for the party to be healthy" % (case, ended - started))
         self.wait_healthy()
         healthy = time.time()
         result = {
