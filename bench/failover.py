@@ -30,6 +30,7 @@ request). OUT defaults to .lab/fob/bench/. The lab is taken down at the end unle
 import argparse
 import datetime
 import json
+import logging
 import math
 import os
 import signal
@@ -196,6 +197,8 @@ class RegistryWatch(threading.Thread):
 
     def __init__(self, hosts, auth, period=0.2):
         super().__init__(daemon=True)
+        # kazoo warns on every dropped connection; the zk case drops them on purpose.
+        logging.getLogger("kazoo.client").setLevel(logging.ERROR)
         self.client = KazooClient(hosts=",".join(hosts), auth_data=[("digest", auth)], timeout=10)
         self.period = period
         self.samples = []
