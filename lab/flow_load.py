@@ -10,7 +10,8 @@ the process gets SIGTERM/SIGINT, waits for the requests in flight, and writes a 
 
 A request fails on anything but HTTP 200 with a body whose `code` (2.x) or `retcode` (1.x) is 0.
 Only lab addresses (10.200.0.0/16, fflab's subnets) and loopback are accepted as targets, the
-rate is capped at 300 requests a second and the duration at 1200 s.
+rate is capped at 300 requests a second and the duration at 30 min (a rolling restart of busy
+lab nodes takes that long).
 
     lab/flow_load.py --url http://10.200.3.5:9998/v2/server/fateflow --rate 50 --seconds 60 \
         --json /tmp/load.json
@@ -30,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 LAB_NETWORKS = (ipaddress.ip_network("10.200.0.0/16"), ipaddress.ip_network("127.0.0.0/8"))
 MAX_RATE = 300.0
-MAX_SECONDS = 1200.0
+MAX_SECONDS = 1800.0
 
 
 class Target:

@@ -1,0 +1,648 @@
+#!/usr/bin/env python3
+"""Failover benchmark: the party's FATE Flow API under steady load while faults hit the party.
+
+Brings up the lab party (lab `fob`: lab/topologies/site.yml, inventories/lab/group_vars, the
+site without FATE's algorithms), starts a second nginx on the lb host with the seed's sample
+configuration (bench/seed_nginx.conf, ports 19998/19999), and for each case sends the same
+steady load (lab/flow_load.py, GET /v2/provider/query: a read through Flow's database, open loop) through the role's Nginx
+(lb:9998) and through the seed's (lb:19998) at once, while one fault hits the party:
+
+  kill     SIGKILL to the FATE Flow server on flow2 (supervisord starts it again, as deployed)
+  link     flow2's link taken down (packets to it are dropped) until the load ends, then up
+  rolling  playbooks/rolling_restart.yml --tags fateflow (every Flow node, one at a time); the
+           load runs for as long as the restart takes
+  zk       SIGKILL to the ZooKeeper leader (supervisord starts it again, as deployed)
+
+ZooKeeper's registry (/FATE-COMPONENTS/fate-flow) is polled every 0.2 s during each case. After
+each case the party is restored and must be healthy again (every ZooKeeper member serving, both
+Flow nodes healthy and registered, both nginx answering), and the seed's fail_timeout (60 s) must
+have passed since the fault ended, so that each case starts from the same state.
+
+Prints a side-by-side table; writes OUT/failover.json (every case, both configurations),
+OUT/failover.png (latency and failures over time, fault marked) and OUT/loads/*.json (every
+request). OUT defaults to .lab/fob/bench/. The lab is taken down at the end unless --keep-lab.
+
+    .venv/bin/pip install -r requirements/bench.txt     # matplotlib, for the PNG
+    .venv/bin/python bench/failover.py [--cases kill link rolling zk] [--rate 20] [--seconds 60]
+        [--reuse] [--keep-lab] [--out DIR]
+"""
+
+import argparse
+import datetime
+import json
+import logging
+import math
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+
+import yaml
+from kazoo.client import KazooClient
+from kazoo.exceptions import KazooException
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FFLAB = os.path.join(ROOT, "lab", "fflab")
+FLOW_LOAD = os.path.join(ROOT, "lab", "flow_load.py")
+TOPOLOGY = os.path.join(ROOT, "lab", "topologies", "site.yml")
+GROUP_VARS = os.path.join(ROOT, "inventories", "lab", "group_vars")
+SEED_CONF = os.path.join(ROOT, "bench", "seed_nginx.conf")
+LAB = "fob"
+LAB_DIR = os.path.join(ROOT, ".lab", LAB)
+
+CASES = ("kill", "link", "rolling", "zk")
+CONFIGS = ("ours", "seed")
+# The fateflow_ha, zookeeper and service_manager roles' defaults, which the lab party keeps.
+FLOW_HTTP_PORT = 9380
+FLOW_GRPC_PORT = 9360
+ZK_PORT = 2181
+SUPERVISORD_CONF = "/data/projects/common/supervisord/supervisord.conf"
+FLOW_PROGRAM = "fate-fateflow"
+ZK_PROGRAM = "fate-zookeeper"
+REGISTRY = "/FATE-COMPONENTS/fate-flow"
+# The seed's nginx: its own ports, and a directory on the lb host for its pid, logs and temp files.
+SEED_HTTP_PORT = 19998
+SEED_GRPC_PORT = 19999
+SEED_STATE_DIR = "/var/lib/nginx/seedbench"
+# The seed's fail_timeout: a node it marked failed stays out this long.
+SEED_FAIL_TIMEOUT = 60
+
+
+def log(message):
+    print("[%s] %s" % (time.strftime("%H:%M:%S"), message), flush=True)
+
+
+class Lab:
+    """The lab party `fob`: its hosts, commands inside them, and playbooks on its inventory."""
+
+    def __init__(self, logs):
+        self.inventory_dir = os.path.join(LAB_DIR, "inventory")
+        self.hosts_file = os.path.join(self.inventory_dir, "hosts.yml")
+        self.logs = logs
+        self.address = {}
+        self.groups = {}
+        settings = yaml.safe_load(open(os.path.join(GROUP_VARS, "all", "site.yml"), encoding="utf-8"))
+        self.zk_auth = "%s:%s" % (settings["zookeeper_fate_user"], settings["zookeeper_fate_password"])
+        self.nginx_http_port = int(settings["fateflow_ha_nginx_http_port"])
+
+    def step(self, name, cmd):
+        """Run one bring-up step, its output in a log file; a failure ends the benchmark."""
+        start = time.monotonic()
+        path = os.path.join(self.logs, name + ".log")
+        with open(path, "w", encoding="utf-8") as out:
+            rc = subprocess.call(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=ansible_env())
+        if rc != 0:
+            raise SystemExit("%s failed (exit %d); see %s" % (name, rc, path))
+        log("%s: ok (%d s, log: %s)" % (name, time.monotonic() - start, path))
+
+    def up(self):
+        # The inventory lives beside the lab's other files, with the lab party's group_vars linked
+        # next to it: Ansible reads group_vars from the inventory's own directory.
+        os.makedirs(self.inventory_dir, exist_ok=True)
+        link = os.path.join(self.inventory_dir, "group_vars")
+        if not os.path.islink(link):
+            os.symlink(os.path.relpath(GROUP_VARS, self.inventory_dir), link)
+        self.step("lab", [FFLAB, "--lab", LAB, "up", "--topology", TOPOLOGY, "--inventory", self.hosts_file])
+        self.step("prepare", self.playbook_cmd("extensions/molecule/ha/prepare.yml"))
+        self.step("site", self.playbook_cmd("playbooks/site.yml"))
+
+    def is_up(self):
+        ok = subprocess.call([FFLAB, "--lab", LAB, "status"], stdout=subprocess.DEVNULL) == 0
+        return ok and os.path.exists(self.hosts_file)
+
+    def down(self):
+        subprocess.call([FFLAB, "--lab", LAB, "down"])
+
+    def load_inventory(self):
+        inventory = yaml.safe_load(open(self.hosts_file, encoding="utf-8"))["all"]
+        self.address = {h: v["ansible_host"] for h, v in inventory["hosts"].items()}
+        self.groups = {g: list((spec or {}).get("hosts") or {}) for g, spec in inventory["children"].items()}
+
+    def playbook_cmd(self, playbook, *extra):
+        # FATE's algorithms serve toy jobs only: the API under test does not need them.
+        return ["ansible-playbook", "-i", self.inventory_dir, playbook,
+                "-e", "fateflow_ha_install_algorithms=false"] + list(extra)
+
+    def run(self, host, *cmd, stdin=None, check=True):
+        proc = subprocess.run([FFLAB, "--lab", LAB, "exec", host, "--"] + list(cmd), input=stdin,
+                              capture_output=True, text=True, check=False)
+        if check and proc.returncode != 0:
+            raise RuntimeError("%s on %s failed: %s" % (" ".join(cmd), host, (proc.stderr or proc.stdout).strip()))
+        return proc.stdout
+
+    def program_pid(self, host, program):
+        out = self.run(host, "supervisorctl", "-c", SUPERVISORD_CONF, "pid", program).strip()
+        if not out.isdigit() or out == "0":
+            raise RuntimeError("%s is not running on %s (supervisorctl pid: %r)" % (program, host, out))
+        return int(out)
+
+
+def ansible_env():
+    env = dict(os.environ)
+    env["PATH"] = os.path.join(ROOT, ".venv", "bin") + os.pathsep + env.get("PATH", "")
+    env["ANSIBLE_COLLECTIONS_PATH"] = os.path.join(ROOT, ".cache", "collections")
+    env["ANSIBLE_CONFIG"] = os.path.join(ROOT, "ansible.cfg")
+    env["ANSIBLE_NOCOLOR"] = "1"
+    return env
+
+
+class SeedNginx:
+    """A second nginx master on the lb host, running the seed's sample configuration."""
+
+    def __init__(self, lab):
+        self.lab = lab
+        self.host = lab.groups["nginx"][0]
+        self.conf = SEED_STATE_DIR + "/nginx.conf"
+
+    def render(self):
+        flows = self.lab.groups["fateflow"]
+        if len(flows) != 2:
+            raise SystemExit("the seed's sample has two Flow servers; the lab has %d" % len(flows))
+        values = {
+            "<flow_server_ip1>": self.lab.address[flows[0]],
+            "<flow_server_ip2>": self.lab.address[flows[1]],
+            "<flow_http_port>": str(FLOW_HTTP_PORT),
+            "<flow_grpc_port>": str(FLOW_GRPC_PORT),
+            "<nginx_server_ip>": self.lab.address[self.host],
+            "<nginx_http_port>": str(SEED_HTTP_PORT),
+            "<nginx_grpc_port>": str(SEED_GRPC_PORT),
+            "<state_dir>": SEED_STATE_DIR,
+        }
+        text = open(SEED_CONF, encoding="utf-8").read()
+        for key, value in values.items():
+            text = text.replace(key, value)
+        return text
+
+    def start(self):
+        self.stop()
+        self.lab.run(self.host, "mkdir", "-p", SEED_STATE_DIR)
+        self.lab.run(self.host, "sh", "-c", "cat > %s" % self.conf, stdin=self.render())
+        self.lab.run(self.host, "nginx", "-t", "-q", "-c", self.conf)
+        self.lab.run(self.host, "nginx", "-c", self.conf)
+        log("seed's nginx: http://%s:%d (config %s on %s)" % (
+            self.lab.address[self.host], SEED_HTTP_PORT, self.conf, self.host))
+
+    def stop(self):
+        self.lab.run(self.host, "sh", "-c", "test ! -f %s/nginx.pid || nginx -c %s -s stop" % (
+            SEED_STATE_DIR, self.conf), check=False)
+
+
+class RegistryWatch(threading.Thread):
+    """Polls FATE Flow's registry: one sample every `period` s, {znode name: czxid} or None."""
+
+    def __init__(self, hosts, auth, period=0.2):
+        super().__init__(daemon=True)
+        # kazoo warns on every dropped connection; the zk case drops them on purpose.
+        logging.getLogger("kazoo.client").setLevel(logging.ERROR)
+        self.client = KazooClient(hosts=",".join(hosts), auth_data=[("digest", auth)], timeout=10)
+        self.period = period
+        self.samples = []
+        self.lock = threading.Lock()
+        self.halt = threading.Event()
+
+    def run(self):
+        self.client.start(timeout=30)
+        while not self.halt.is_set():
+            now = time.time()
+            try:
+                entries = {}
+                for child in self.client.get_children(REGISTRY):
+                    stat = self.client.exists(REGISTRY + "/" + child)
+                    if stat is not None:
+                        entries[urllib.parse.unquote(child)] = stat.czxid
+            except KazooException:
+                entries = None
+            with self.lock:
+                self.samples.append((now, entries))
+            self.halt.wait(max(0.0, self.period - (time.time() - now)))
+        self.client.stop()
+        self.client.close()
+
+    def latest(self):
+        with self.lock:
+            for _, entries in reversed(self.samples):
+                if entries is not None:
+                    return entries
+        return None
+
+    def between(self, start, end):
+        with self.lock:
+            return [s for s in self.samples if start <= s[0] <= end]
+
+    def stop(self):
+        self.halt.set()
+        self.join(timeout=15)
+
+
+def registration_timeline(samples, fault, endpoints):
+    """For each Flow endpoint: seconds from the fault until its registration (as it was before
+    the fault) left ZooKeeper, and until a new one appeared; 'stayed' if it never left."""
+    before = [s for s in samples if s[0] < fault and s[1] is not None]
+    after = [s for s in samples if s[0] >= fault and s[1] is not None]
+    result = {}
+    for name, endpoint in endpoints.items():
+        if not before or endpoint not in before[-1][1]:
+            result[name] = {"left_after": None, "back_after": None, "note": "not registered at the fault"}
+            continue
+        old = before[-1][1][endpoint]
+        left = back = None
+        for when, entries in after:
+            current = entries.get(endpoint)
+            if left is None and current != old:
+                left = when
+            if left is not None and current is not None and current != old:
+                back = when
+                break
+        result[name] = {
+            "left_after": round(left - fault, 1) if left else "stayed",
+            "back_after": round(back - fault, 1) if back else None,
+            "unreadable_samples": sum(1 for s in samples if s[0] >= fault and s[1] is None),
+        }
+    return result
+
+
+def srvr(address, timeout=2.0):
+    """ZooKeeper's `srvr` answer as a dict ('' when the member does not answer)."""
+    try:
+        with socket.create_connection((address, ZK_PORT), timeout=timeout) as sock:
+            sock.sendall(b"srvr")
+            data = b""
+            while True:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+    except OSError:
+        return {}
+    return dict(line.split(": ", 1) for line in data.decode().splitlines() if ": " in line)
+
+
+def flow_api(url, timeout=3.0):
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            body = json.loads(resp.read() or b"{}")
+    except (OSError, ValueError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+class Bench:
+    def __init__(self, args, lab, watch, out):
+        self.args = args
+        self.lab = lab
+        self.watch = watch
+        self.out = out
+        self.flows = lab.groups["fateflow"]
+        self.node = args.node
+        self.lb = lab.address[lab.groups["nginx"][0]]
+        self.urls = {
+            "ours": "http://%s:%d%s" % (self.lb, lab.nginx_http_port, args.path),
+            "seed": "http://%s:%d%s" % (self.lb, SEED_HTTP_PORT, args.path),
+        }
+        self.endpoints = {h: "%s:%d" % (lab.address[h], FLOW_GRPC_PORT) for h in self.flows}
+
+    # ---- health --------------------------------------------------------------------------
+    def problems(self):
+        """What keeps the party from being healthy now (empty: healthy)."""
+        found = []
+        modes = [srvr(self.lab.address[h]).get("Mode") for h in self.lab.groups["zookeeper"]]
+        if sorted(modes, key=str) != sorted(["leader"] + ["follower"] * (len(modes) - 1), key=str):
+            found.append("ZooKeeper modes %s" % modes)
+        wanted = {"flow-%s-%d" % (self.lab.address[h], FLOW_HTTP_PORT) for h in self.flows}
+        for host in self.flows:
+            body = flow_api("http://%s:%d/v2/server/fateflow" % (self.lab.address[host], FLOW_HTTP_PORT))
+            if not body or body.get("code") != 0 or not wanted <= set(body.get("data") or {}):
+                found.append("%s not healthy (%s)" % (host, (body or {}).get("message", "no answer")))
+        registered = self.watch.latest() or {}
+        missing = [h for h, e in self.endpoints.items() if e not in registered]
+        if missing:
+            found.append("not registered: %s" % ", ".join(missing))
+        for config, url in self.urls.items():
+            body = flow_api(url)
+            if not body or body.get("code") != 0:
+                found.append("%s nginx does not answer" % config)
+        return found
+
+    def wait_healthy(self, timeout=300):
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.problems()
+            if not found:
+                return
+            if time.monotonic() > deadline:
+                raise SystemExit("the party is not healthy after %d s: %s" % (timeout, "; ".join(found)))
+            time.sleep(2)
+
+    # ---- faults --------------------------------------------------------------------------
+    def fault_kill(self, load_end):
+        pid = self.lab.program_pid(self.node, FLOW_PROGRAM)
+        fault = time.time()
+        self.lab.run(self.node, "kill", "-KILL", str(pid))
+        return fault, None, "SIGKILL to FATE Flow (pid %d) on %s; supervisord starts it again" % (pid, self.node)
+
+    def fault_link(self, load_end):
+        fault = time.time()
+        subprocess.check_call([FFLAB, "--lab", LAB, "link", self.node, "down"])
+        try:
+            time.sleep(max(0.0, load_end - time.time()))
+        finally:
+            subprocess.check_call([FFLAB, "--lab", LAB, "link", self.node, "up"])
+        restore = time.time()
+        detail = "%s's link down for %.0f s (packets dropped), then up" % (self.node, restore - fault)
+        # A Flow server whose ZooKeeper session expired while it was cut off serves again, but
+        # never registers again: restart it, as an operator would, or the party stays degraded.
+        endpoint = self.endpoints[self.node]
+        deadline = time.time() + self.args.reregister_wait
+        while time.time() < deadline and endpoint not in (self.watch.latest() or {}):
+            time.sleep(0.5)
+        if endpoint not in (self.watch.latest() or {}):
+            self.lab.run(self.node, "supervisorctl", "-c", SUPERVISORD_CONF, "restart", FLOW_PROGRAM)
+            detail += ("; %s had not registered again %.0f s after its link came back (its ZooKeeper session "
+                       "expired while cut off): FATE Flow restarted on it" % (self.node, self.args.reregister_wait))
+        return fault, restore, detail
+
+    def fault_rolling(self, load_end):
+        fault = time.time()
+        self.lab.step("rolling_restart", self.lab.playbook_cmd("playbooks/rolling_restart.yml", "--tags", "fateflow"))
+        restore = time.time()
+        return fault, restore, "rolling_restart.yml --tags fateflow: every Flow node, %.0f s" % (restore - fault)
+
+    def fault_zk(self, load_end):
+        leaders = [h for h in self.lab.groups["zookeeper"] if srvr(self.lab.address[h]).get("Mode") == "leader"]
+        if len(leaders) != 1:
+            raise RuntimeError("no single ZooKeeper leader: %s" % leaders)
+        pid = self.lab.program_pid(leaders[0], ZK_PROGRAM)
+        fault = time.time()
+        self.lab.run(leaders[0], "kill", "-KILL", str(pid))
+        return fault, None, "SIGKILL to the ZooKeeper leader %s (pid %d); supervisord starts it again" % (
+            leaders[0], pid)
+
+    # ---- one case --------------------------------------------------------------------------
+    def start_loads(self, case, seconds):
+        procs = {}
+        for config in CONFIGS:
+            path = os.path.join(self.out, "loads", "%s-%s.json" % (case, config))
+            stderr = open(os.path.join(self.out, "logs", "load-%s-%s.log" % (case, config)), "w", encoding="utf-8")
+            cmd = [sys.executable, FLOW_LOAD, "--url", self.urls[config], "--rate", str(self.args.rate),
+                   "--seconds", str(seconds), "--workers", str(self.workers()), "--timeout", "90", "--json", path]
+            procs[config] = (subprocess.Popen(cmd, stderr=stderr), path, stderr)
+        return procs
+
+    def workers(self):
+        # Enough for every request of a minute-long stall to be in flight at once: the client
+        # never queues, so latency is nginx's and the Flow nodes', not the load generator's.
+        return int(math.ceil(self.args.rate * (SEED_FAIL_TIMEOUT + 5))) + 16
+
+    def run_case(self, case):
+        self.wait_healthy()
+        open_ended = case == "rolling"
+        # A rolling restart lasts as long as it lasts (15 min on a busy lab): its load is stopped
+        # once it is over, and bounded by flow_load's own limit.
+        seconds = 1800 if open_ended else self.args.seconds
+        log("case %s: load %g req/s on each nginx, fault after %g s" % (case, self.args.rate, self.args.fault_at))
+        procs = self.start_loads(case, seconds)
+        started = time.time()
+        load_before = os.getloadavg()[0]
+        completed = False
+        try:
+            time.sleep(self.args.fault_at)
+            fault, restore, detail = getattr(self, "fault_" + case)(started + seconds)
+            log("case %s: %s" % (case, detail))
+            if open_ended:
+                time.sleep(self.args.tail)
+            completed = True
+        finally:
+            # SIGTERM ends a load early: it then waits for its requests in flight and reports.
+            if open_ended or not completed:
+                for proc, _, _ in procs.values():
+                    proc.send_signal(signal.SIGTERM)
+            for proc, _, stderr in procs.values():
+                try:
+                    proc.wait(timeout=seconds + 120)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                stderr.close()
+        ended = time.time()
+        # The host's load: other work on the same cores stalls both nginx paths alike.
+        host_load = [round(load_before, 1), round(os.getloadavg()[0], 1)]
+        log("case %s: over after %.0f s; waiting for the party to be healthy" % (case, ended - started))
+        self.wait_healthy()
+        healthy = time.time()
+        result = {
+            "fault": detail,
+            "fault_at": round(fault - started, 2),
+            "restore_at": round(restore - started, 2) if restore else None,
+            "host_load_average": host_load,
+            "healthy_checked_after_fault": round(healthy - fault, 1),
+            "registration": registration_timeline(self.watch.between(started - 5, healthy), fault, self.endpoints),
+        }
+        for config, (proc, path, _) in procs.items():
+            report = json.load(open(path, encoding="utf-8"))
+            result[config] = summarize(report, fault)
+        # The loads' own length (a fault may go on after them, as the link case's wait does).
+        result["load_seconds"] = max(result[config]["duration"] for config in CONFIGS)
+        # The seed's nginx keeps a node it marked failed out for fail_timeout: let that pass, so
+        # that the next case starts with both nodes in both upstreams.
+        settle = (restore or fault) + SEED_FAIL_TIMEOUT + 1 - time.time()
+        if settle > 0 and case != self.args.cases[-1]:
+            log("case %s: %.0f s for the seed's fail_timeout to pass" % (case, settle))
+            time.sleep(settle)
+        return result
+
+
+def summarize(report, fault):
+    """The figures of one load report, with times relative to the fault."""
+    offset = fault - report["started_at"]
+    records = report["records"]
+    failures = [r for r in records if r[3] != 0]
+    slow = [r for r in records if r[1] > 3.0]
+    return {
+        "url": report["url"],
+        "duration": round(report["duration"], 1),
+        "sent": report["sent"],
+        "failed": report["failed"],
+        "p50": report["p50"],
+        "p99": report["p99"],
+        "max": report["max"],
+        "slower_than_3s": len(slow),
+        "fault_offset": round(offset, 3),
+        "first_failures": [{"due_after_fault": round(r[0] - offset, 2), "latency": r[1], "status": r[2],
+                            "outcome": r[3]} for r in failures[:5]],
+        "failure_kinds": count_kinds(failures),
+        # (due time after the fault, latency, failed) for the plot.
+        "series": [[round(r[0] - offset, 3), r[1], int(r[3] != 0)] for r in records],
+    }
+
+
+def count_kinds(failures):
+    kinds = {}
+    for record in failures:
+        key = str(record[3])[:60]
+        kinds[key] = kinds.get(key, 0) + 1
+    return kinds
+
+
+def fmt(value, unit=""):
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return "%.3f%s" % (value, unit) if value < 10 else "%.1f%s" % (value, unit)
+    return "%s%s" % (value, unit)
+
+
+def print_table(results, node):
+    head = "%-8s %-5s %6s %6s %8s %8s %8s %7s  %s" % (
+        "case", "nginx", "sent", "failed", "p50 s", "p99 s", "max s", ">3 s", "registration of %s: left / back (s)" % node)
+    print(head)
+    print("-" * len(head))
+    for case, result in results.items():
+        reg = result["registration"]
+        for config in CONFIGS:
+            figures = result[config]
+            regs = ""
+            if config == "ours":
+                regs = "; ".join("%s %s / %s" % (h, fmt(r["left_after"]), fmt(r["back_after"])) for h, r in reg.items()
+                                 if h == node or case == "rolling")
+            print("%-8s %-5s %6d %6d %8s %8s %8s %7d  %s" % (
+                case if config == "ours" else "", config, figures["sent"], figures["failed"], fmt(figures["p50"]),
+                fmt(figures["p99"]), fmt(figures["max"]), figures["slower_than_3s"], regs))
+    for case, result in results.items():
+        print("%s: %s (fault %.1f s into the load of %.0f s; host load average %s -> %s on %d cores)" % (
+            case, result["fault"], result["fault_at"], result["load_seconds"], result["host_load_average"][0],
+            result["host_load_average"][1], os.cpu_count()))
+        for config in CONFIGS:
+            if result[config]["failure_kinds"]:
+                print("  %s failures: %s" % (config, result[config]["failure_kinds"]))
+
+
+def plot(results, path):
+    try:
+        import matplotlib
+    except ImportError:
+        print("no PNG: matplotlib is missing; install it with "
+              ".venv/bin/pip install -r requirements/bench.txt", file=sys.stderr)
+        return None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cases = list(results)
+    fig, axes = plt.subplots(len(cases), 2, figsize=(14, 3.2 * len(cases)), squeeze=False, sharey=True)
+    for row, case in enumerate(cases):
+        result = results[case]
+        for col, config in enumerate(CONFIGS):
+            ax = axes[row][col]
+            series = result[config]["series"]
+            ok = [(t, lat) for t, lat, failed in series if not failed]
+            bad = [(t, lat) for t, lat, failed in series if failed]
+            if ok:
+                ax.scatter(*zip(*ok), s=3, color="tab:blue", label="answered (latency)")
+            if bad:
+                ax.scatter(*zip(*bad), s=18, marker="x", color="tab:red", label="failed (%d)" % len(bad))
+            ax.axvline(0, color="black", linestyle="--", linewidth=1, label="fault")
+            if result["restore_at"] is not None:
+                ax.axvline(result["restore_at"] - result["fault_at"], color="grey", linestyle=":",
+                           linewidth=1, label="fault over")
+            ax.set_yscale("log")
+            ax.set_ylim(1e-3, 120)
+            ax.grid(True, which="major", alpha=0.3)
+            ax.set_title("%s, %s nginx: %d sent, %d failed, p99 %s s, max %s s" % (
+                case, config, result[config]["sent"], result[config]["failed"], fmt(result[config]["p99"]),
+                fmt(result[config]["max"])), fontsize=9)
+            ax.set_xlabel("request due, s after the fault")
+            if col == 0:
+                ax.set_ylabel("latency, s (log)")
+            ax.legend(fontsize=7, loc="upper right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", nargs="+", choices=CASES, help="default: every case")
+    parser.add_argument("--rate", type=float, default=20.0, help="requests a second on EACH nginx (max 150)")
+    parser.add_argument("--seconds", type=float, default=60.0, help="load per case (max 60; rolling: as long as the restart)")
+    parser.add_argument("--fault-at", type=float, default=5.0, help="seconds into the load")
+    parser.add_argument("--tail", type=float, default=10.0, help="load after a rolling restart ends, s")
+    # A cheap read through FATE Flow's database (the provider table). /v2/job/list/query is not
+    # cheap: it saturates two lab Flow nodes at a few dozen requests a second.
+    parser.add_argument("--reregister-wait", type=float, default=30.0,
+                        help="link case: how long the node may take to register again before it is restarted")
+    parser.add_argument("--path", default="/v2/provider/query",
+                        help="Flow API path the load GETs (read-only)")
+    parser.add_argument("--node", default="flow2", help="the Flow node that fails")
+    parser.add_argument("--out", default=os.path.join(LAB_DIR, "bench"))
+    parser.add_argument("--reuse", action="store_true", help="use lab fob as it is (up, site applied)")
+    parser.add_argument("--keep-lab", action="store_true", help="leave lab fob up at the end")
+    args = parser.parse_args()
+    if not 0 < args.rate <= 150:
+        parser.error("--rate must be more than 0 and at most 150 (two loads run at once)")
+    if not 0 < args.fault_at < args.seconds <= 60:
+        parser.error("--seconds must be at most 60 and more than --fault-at")
+    rolling_playbook = os.path.exists(os.path.join(ROOT, "playbooks", "rolling_restart.yml"))
+    if args.cases is None:
+        args.cases = [c for c in CASES if c != "rolling" or rolling_playbook]
+        if not rolling_playbook:
+            log("case rolling left out: this checkout has no playbooks/rolling_restart.yml")
+    elif "rolling" in args.cases and not rolling_playbook:
+        parser.error("case rolling needs playbooks/rolling_restart.yml, which this checkout lacks")
+    args.cases = [c for c in CASES if c in args.cases]
+
+    for sub in ("loads", "logs"):
+        os.makedirs(os.path.join(args.out, sub), exist_ok=True)
+    lab = Lab(os.path.join(args.out, "logs"))
+    if args.reuse:
+        if not lab.is_up():
+            raise SystemExit("lab %s is not up (or %s is missing): run without --reuse" % (LAB, lab.hosts_file))
+        log("reusing lab %s" % LAB)
+    else:
+        log("bringing up lab %s (site.yml takes about 10 min)" % LAB)
+        lab.up()
+    lab.load_inventory()
+    if args.node not in lab.groups["fateflow"]:
+        parser.error("--node must be one of the Flow nodes: %s" % ", ".join(lab.groups["fateflow"]))
+
+    seed = SeedNginx(lab)
+    watch = RegistryWatch(["%s:%d" % (lab.address[h], ZK_PORT) for h in lab.groups["zookeeper"]], lab.zk_auth)
+    results = {}
+    try:
+        seed.start()
+        watch.start()
+        bench = Bench(args, lab, watch, args.out)
+        for case in args.cases:
+            results[case] = bench.run_case(case)
+            summary = ", ".join("%s failed %d p99 %s" % (c, results[case][c]["failed"], fmt(results[case][c]["p99"]))
+                                for c in CONFIGS)
+            log("case %s: %s" % (case, summary))
+    finally:
+        watch.stop()
+        seed.stop()
+        document = {
+            "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "rate_per_nginx": args.rate, "path": args.path, "node": args.node,
+            "urls": {"ours": "lb:%d" % lab.nginx_http_port, "seed": "lb:%d" % SEED_HTTP_PORT},
+            "cases": results,
+        }
+        json_path = os.path.join(args.out, "failover.json")
+        with open(json_path, "w", encoding="utf-8") as out:
+            json.dump(document, out)
+        if not args.keep_lab:
+            log("taking lab %s down" % LAB)
+            lab.down()
+    if not results:
+        return 1
+    print()
+    print_table(results, args.node)
+    png = plot(results, os.path.join(args.out, "failover.png"))
+    print("\nJSON: %s%s" % (json_path, "\nPNG: %s" % png if png else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
