@@ -12,8 +12,8 @@ short_description: Whether a password is one that FATE's documents and installer
 version_added: 0.1.0
 description:
   - True when the value is a password that FATE's own samples ship and that anyone can therefore
-    guess: the ZooKeeper digest password and MySQL passwords of FATE's deployment guides,
-    C(service_conf.yaml), AnsibleFATE and KubeFATE.
+    guess (the ZooKeeper digest password and MySQL passwords of FATE's deployment guides,
+    C(service_conf.yaml), AnsibleFATE and KubeFATE).
   - The comparison ignores case and surrounding blanks, because a case variant of a published
     password is just as easy to guess.
   - The list, the only one in the collection, is V(fate), V(fate_dev), V(fate_deV2999), V(fate_deV2023).

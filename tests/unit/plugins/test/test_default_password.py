@@ -1,5 +1,7 @@
 """The default_password test plugin."""
 
+import re
+
 import pytest
 
 from ansible_collections.fateflow.ha.plugins.test.default_password import DEFAULT_PASSWORDS, default_password
@@ -32,3 +34,13 @@ def test_the_plugin_is_registered_under_its_name():
 def test_list_holds_the_seed_passwords():
     assert {"fate", "fate_dev", "fate_dev2999", "fate_dev2023"} <= DEFAULT_PASSWORDS
 
+
+
+def test_documentation_parses_and_lists_every_password():
+    import yaml
+    from ansible_collections.fateflow.ha.plugins.test import default_password as plugin
+    doc = yaml.safe_load(plugin.DOCUMENTATION)
+    listed = next(line for line in doc["description"] if line.startswith("The list"))
+    assert sorted(p.casefold() for p in re.findall(r"V\(([^)]+)\)", listed)) == sorted(DEFAULT_PASSWORDS)
+    yaml.safe_load(plugin.EXAMPLES)
+    yaml.safe_load(plugin.RETURN)
