@@ -14,7 +14,8 @@ import tempfile
 import zipfile
 
 JAVA_DIR = "/usr/share/java"
-EXTRA_JARS = ["slf4j-simple.jar"]  # a logger, as Apache's tarball ships logback
+# A logger, as Apache's tarball ships logback, and the servlet API its AdminServer needs.
+EXTRA_JARS = ["slf4j-simple.jar", "servlet-api.jar"]
 
 
 def manifest_class_path(jar):
