@@ -148,7 +148,7 @@ class Step:
 
 
 def one(args, nodes, env, stamp):
-    lab = "%s%d" % (args.lab_prefix, nodes)
+    lab = args.lab or "%s%d" % (args.lab_prefix, nodes)
     lab_dir = os.path.join(LAB_DIR, lab)
     inventory = os.path.join(lab_dir, "inventory")
     log_dir = os.path.join(OUT_DIR, "%s-%s-n%d" % (stamp, args.label, nodes))
@@ -233,6 +233,7 @@ def main():
     parser.add_argument("--root", default=ROOT, help="checkout of the collection to roll out (default: this one)")
     parser.add_argument("--label", default="", help="name of this series in the output (default: the checkout's commit)")
     parser.add_argument("--lab-prefix", default="ro", help="labs are named PREFIX<N> (default ro)")
+    parser.add_argument("--lab", help="one lab for every node count, one after the other (instead of PREFIX<N>)")
     args = parser.parse_args()
     args.root = os.path.abspath(args.root)
     if any(n < 1 or n > 30 for n in args.nodes):
