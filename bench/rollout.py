@@ -255,16 +255,19 @@ def main():
 
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     print("Rollout of %s (%s), algorithms %s" % (args.root, args.label, "on" if args.algorithms else "off"), flush=True)
-    results = [one(args, n, env, stamp) for n in args.nodes]
+    os.makedirs(OUT_DIR, exist_ok=True)
+    path = os.path.join(OUT_DIR, "%s-%s.json" % (stamp, args.label))
+    results = []
+    for n in args.nodes:
+        results.append(one(args, n, env, stamp))
+        # Written after every node count: an interrupted series keeps what it measured.
+        with open(path, "w") as f:
+            json.dump({"label": args.label, "root": args.root, "algorithms": args.algorithms,
+                       "results": results, "marginal": marginal(results)}, f, indent=2)
 
     print(table(results))
     for m in marginal(results):
         print("first run, %d -> %d nodes: %+.0f s per added node" % (m["from"], m["to"], m["per_node_s"]))
-    os.makedirs(OUT_DIR, exist_ok=True)
-    path = os.path.join(OUT_DIR, "%s-%s.json" % (stamp, args.label))
-    with open(path, "w") as f:
-        json.dump({"label": args.label, "root": args.root, "algorithms": args.algorithms,
-                   "results": results, "marginal": marginal(results)}, f, indent=2)
     print("JSON: %s" % path)
 
     bad = [r for r in results if "error" in r or r.get("second", {}).get("changed", 1) != 0]
