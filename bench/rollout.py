@@ -175,7 +175,7 @@ def one(args, nodes, env, stamp):
                                                             os.path.join(inventory, "hosts.yml")])[0], 1)
         result["prepare_s"] = round(step.run("prepare", ["ansible-playbook", "-i", inventory,
                                                          "extensions/molecule/ha/prepare.yml"])[0], 1)
-        for run in ("first", "second"):
+        for run in ("first",) if args.first_only else ("first", "second"):
             took, log = step.run(run, ["ansible-playbook", "-i", inventory, "playbooks/site.yml"] + extra)
             # The machine may be shared: its load over the last minute tells how far to trust the time.
             result[run] = dict(parse_run(log), wall_s=round(took, 1), load_1min=round(os.getloadavg()[0], 1))
@@ -229,6 +229,7 @@ def main():
     parser.add_argument("--keep-lab", action="store_true", help="leave each lab up after its runs")
     parser.add_argument("--algorithms", action="store_true",
                         help="install the algorithm package too (about 1 GB per node; off by default)")
+    parser.add_argument("--first-only", action="store_true", help="skip the second run (and its changed=0 check)")
     parser.add_argument("--no-check", dest="check", action="store_false", help="skip playbooks/check.yml")
     parser.add_argument("--root", default=ROOT, help="checkout of the collection to roll out (default: this one)")
     parser.add_argument("--label", default="", help="name of this series in the output (default: the checkout's commit)")
