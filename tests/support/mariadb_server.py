@@ -13,24 +13,26 @@ import time
 
 import pymysql
 
+from ansible_collections.fateflow.ha.tests.support.server_process import ServerProcess
 from ansible_collections.fateflow.ha.tests.support.zookeeper_server import free_port
 
 MARIADBD = os.environ.get("MARIADBD", shutil.which("mariadbd") or "/usr/sbin/mariadbd")
 INSTALL_DB = os.environ.get("MARIADB_INSTALL_DB", shutil.which("mariadb-install-db") or "/usr/bin/mariadb-install-db")
 
 
-class MariadbServer:
+class MariadbServer(ServerProcess):
     user = "fate"
     password = "fate_db_secret"
     database = "fate_flow"
 
+    # InnoDB flushes on shutdown.
+    stop_timeout = 30
+
     def __init__(self):
+        super().__init__(tempfile.mkdtemp(prefix="fateflow-ha-mariadb-"))
         self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="fateflow-ha-mariadb-")
         self.datadir = os.path.join(self.dir, "data")
         self.socket = os.path.join(self.dir, "mysqld.sock")
-        self.process = None
-        self.log = None
 
     def _root(self):
         return pymysql.connect(unix_socket=self.socket, user="root", connect_timeout=2)
@@ -66,23 +68,3 @@ class MariadbServer:
                 cursor.execute("GRANT ALL ON %s.* TO %%s@'127.0.0.1'" % self.database, (self.user,))
             connection.commit()
         return self
-
-    def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
-        if self.log is not None:
-            self.log.close()
-            self.log = None
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()

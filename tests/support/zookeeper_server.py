@@ -10,6 +10,8 @@ import subprocess
 import tempfile
 import time
 
+from ansible_collections.fateflow.ha.tests.support.server_process import ServerProcess
+
 ZOOKEEPER_JAR = os.environ.get("ZOOKEEPER_JAR", "/usr/share/java/zookeeper.jar")
 JAVA = os.environ.get("JAVA", shutil.which("java") or "/usr/bin/java")
 LOGGING_JAR = "/usr/share/java/slf4j-nop.jar"
@@ -37,13 +39,11 @@ def four_letter(port, command, timeout=2.0):
         return ""
 
 
-class ZookeeperServer:
+class ZookeeperServer(ServerProcess):
     def __init__(self, extra_config=None):
+        super().__init__(tempfile.mkdtemp(prefix="fateflow-ha-zk-"))
         self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="fateflow-ha-zk-")
         self.extra_config = extra_config or {}
-        self.process = None
-        self.log = None
 
     @property
     def hosts(self):
@@ -80,23 +80,3 @@ class ZookeeperServer:
                 raise RuntimeError("ZooKeeper did not start on port %d" % self.port)
             time.sleep(0.2)
         return self
-
-    def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
-        if self.log is not None:
-            self.log.close()
-            self.log = None
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
