@@ -34,7 +34,6 @@ import logging
 import math
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -47,6 +46,12 @@ from kazoo.client import KazooClient
 from kazoo.exceptions import KazooException
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+import conftest  # noqa: E402,F401  (makes ansible_collections.fateflow.ha importable)
+
+from ansible_collections.fateflow.ha.plugins.module_utils.zookeeper import (  # noqa: E402
+    four_letter_word, parse_four_letter_answer)
+
 FFLAB = os.path.join(ROOT, "lab", "fflab")
 FLOW_LOAD = os.path.join(ROOT, "lab", "flow_load.py")
 TOPOLOGY = os.path.join(ROOT, "lab", "topologies", "site.yml")
@@ -267,19 +272,8 @@ def registration_timeline(samples, fault, endpoints):
 
 
 def srvr(address, timeout=2.0):
-    """ZooKeeper's `srvr` answer as a dict ('' when the member does not answer)."""
-    try:
-        with socket.create_connection((address, ZK_PORT), timeout=timeout) as sock:
-            sock.sendall(b"srvr")
-            data = b""
-            while True:
-                chunk = sock.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
-    except OSError:
-        return {}
-    return dict(line.split(": ", 1) for line in data.decode().splitlines() if ": " in line)
+    """ZooKeeper's `srvr` answer as a dict (empty when the member does not answer)."""
+    return parse_four_letter_answer(four_letter_word(address, ZK_PORT, "srvr", timeout))
 
 
 def flow_api(url, timeout=3.0):

@@ -16,12 +16,10 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-COLLECTIONS = os.path.join(ROOT, ".cache", "collections")
-LINK = os.path.join(COLLECTIONS, "ansible_collections", "fateflow", "ha")
-if not os.path.islink(LINK):
-    os.makedirs(os.path.dirname(LINK), exist_ok=True)
-    os.symlink(ROOT, LINK)
-sys.path.insert(0, COLLECTIONS)
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+import conftest  # noqa: E402  (makes ansible_collections.fateflow.ha importable)
+
+COLLECTIONS = conftest.COLLECTIONS
 
 from ansible_collections.fateflow.ha.plugins.module_utils import route_table as rt  # noqa: E402
 

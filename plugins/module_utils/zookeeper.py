@@ -14,6 +14,7 @@ __metaclass__ = type
 
 import base64
 import hashlib
+import socket
 import traceback
 
 from ansible.module_utils.basic import missing_required_lib
@@ -300,3 +301,34 @@ def walk_acls(client, root, root_acls, root_stat, window=PIPELINE_WINDOW):
             if stat.numChildren:
                 level.append(path)
     return found
+
+
+def four_letter_word(host, port, command, timeout):
+    """A four-letter-word command's answer, or '' when the server does not answer."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            sock.sendall(command.encode("ascii"))
+            chunks = []
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+    except (OSError, socket.timeout):
+        return ""
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def parse_four_letter_answer(answer):
+    """``Key: value`` lines (srvr, stat) and ``key<TAB>value`` lines (mntr) as one dictionary."""
+    fields = {}
+    for line in answer.splitlines():
+        if "\t" in line:
+            key, _sep, value = line.partition("\t")
+        else:
+            key, sep, value = line.partition(":")
+            if not sep or key.startswith(" "):
+                continue
+        if key.strip():
+            fields.setdefault(key.strip(), value.strip())
+    return fields

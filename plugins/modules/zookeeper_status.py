@@ -90,42 +90,12 @@ whitelisted:
   type: bool
 """
 
-import socket
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.fateflow.ha.plugins.module_utils.zookeeper import four_letter_word, parse_four_letter_answer
 
 NOT_WHITELISTED = "is not executed because it is not in the whitelist"
-
-
-def ask(host, port, command, timeout):
-    try:
-        with socket.create_connection((host, port), timeout=timeout) as sock:
-            sock.sendall(command.encode("ascii"))
-            chunks = []
-            while True:
-                chunk = sock.recv(65536)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-    except (OSError, socket.timeout):
-        return ""
-    return b"".join(chunks).decode("utf-8", "replace")
-
-
-def parse(answer):
-    """``Key: value`` lines (srvr, stat) and ``key<TAB>value`` lines (mntr) as one dictionary."""
-    fields = {}
-    for line in answer.splitlines():
-        if "\t" in line:
-            key, _sep, value = line.partition("\t")
-        else:
-            key, sep, value = line.partition(":")
-            if not sep or key.startswith(" "):
-                continue
-        if key.strip():
-            fields.setdefault(key.strip(), value.strip())
-    return fields
 
 
 def main():
@@ -145,8 +115,8 @@ def main():
         module.fail_json(msg="command %r is not a four-letter word such as srvr, ruok or mntr." % params["command"])
     deadline = time.monotonic() + params["timeout"]
     while True:
-        answer = ask(params["host"], params["port"], params["command"], min(params["timeout"], 5.0))
-        fields = parse(answer)
+        answer = four_letter_word(params["host"], params["port"], params["command"], min(params["timeout"], 5.0))
+        fields = parse_four_letter_answer(answer)
         mode = fields.get("Mode") or fields.get("zk_server_state")
         if not params["wait"] or mode in params["modes"] or time.monotonic() >= deadline:
             break

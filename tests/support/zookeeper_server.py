@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 import time
 
+from ansible_collections.fateflow.ha.plugins.module_utils.zookeeper import four_letter_word
 from ansible_collections.fateflow.ha.tests.support.server_process import ServerProcess
 
 ZOOKEEPER_JAR = os.environ.get("ZOOKEEPER_JAR", "/usr/share/java/zookeeper.jar")
@@ -25,18 +26,7 @@ def free_port():
 
 def four_letter(port, command, timeout=2.0):
     """Answer of a four-letter-word command, or '' when the server does not answer."""
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-            sock.sendall(command.encode())
-            chunks = []
-            while True:
-                chunk = sock.recv(4096)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-            return b"".join(chunks).decode(errors="replace")
-    except OSError:
-        return ""
+    return four_letter_word("127.0.0.1", port, command, timeout)
 
 
 class ZookeeperServer(ServerProcess):

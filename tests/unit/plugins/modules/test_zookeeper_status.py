@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.fateflow.ha.plugins.modules.zookeeper_status import parse
+from ansible_collections.fateflow.ha.plugins.module_utils.zookeeper import parse_four_letter_answer as parse
 
 SRVR = ("Zookeeper version: 3.8.0-abc, built on 2024-12-29 17:54 UTC\nLatency min/avg/max: 0/0.0/0\n"
         "Received: 1\nZxid: 0x100000002\nMode: follower\nNode count: 7\n")
