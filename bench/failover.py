@@ -92,8 +92,8 @@ class Lab:
         self.address = {}
         self.groups = {}
         settings = yaml.safe_load(open(os.path.join(GROUP_VARS, "all", "site.yml"), encoding="utf-8"))
-        self.zk_auth = "%s:%s" % (settings["zookeeper_fate_user"], settings["zookeeper_fate_password"])
-        self.nginx_http_port = int(settings["fateflow_ha_nginx_http_port"])
+        self.zk_auth = "%s:%s" % (settings["party_zookeeper_user"], settings["party_zookeeper_password"])
+        self.nginx_http_port = int(settings["party_nginx_http_port"])
 
     def step(self, name, cmd):
         """Run one bring-up step, its output in a log file; a failure ends the benchmark."""

@@ -28,7 +28,7 @@ EXAMPLES = r"""
     that: zookeeper_bad_ports | length == 0
     fail_msg: "Ports are whole numbers 1-65535; fix {{ zookeeper_bad_ports | join(', ') }}."
   vars:
-    zookeeper_bad_ports: "{{ {'zookeeper_client_port': zookeeper_client_port} | fateflow.ha.invalid_ports }}"
+    zookeeper_bad_ports: "{{ {'party_zookeeper_client_port': party_zookeeper_client_port} | fateflow.ha.invalid_ports }}"
 """
 
 RETURN = r"""

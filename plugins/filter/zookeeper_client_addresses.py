@@ -14,7 +14,7 @@ description:
   - Turns the inventory hosts of an ensemble into the C(host:port) list that FATE Flow's
     C(service_conf.yaml) takes as C(zookeeper.hosts) and that the collection's ZooKeeper modules take as C(hosts).
   - Each host's address is its C(zookeeper_client_address), else C(zookeeper_listen_address), else
-    C(ansible_host), else its inventory name; its port is its C(zookeeper_client_port), else O(port).
+    C(ansible_host), else its inventory name; its port is its C(party_zookeeper_client_port), else O(port).
     These are the variables of the C(fateflow.ha.zookeeper) role.
 options:
   _input:
@@ -27,7 +27,7 @@ options:
     type: dict
     required: true
   port:
-    description: Client port of members that do not set C(zookeeper_client_port).
+    description: Client port of members that do not set C(party_zookeeper_client_port).
     type: int
     default: 2181
 """
@@ -63,7 +63,7 @@ def zookeeper_client_addresses(members, hostvars, port=2181):
             raise AnsibleFilterError("zookeeper_client_addresses: %s is not a host of the inventory" % member)
         address = (variables.get("zookeeper_client_address") or variables.get("zookeeper_listen_address")
                    or variables.get("ansible_host") or member)
-        member_port = variables.get("zookeeper_client_port") or port
+        member_port = variables.get("party_zookeeper_client_port") or port
         try:
             addresses.append(host_port(address, member_port))
         except ValueError as exc:

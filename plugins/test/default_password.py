@@ -31,8 +31,8 @@ EXAMPLES = r"""
 - name: Refuse the FATE samples' ZooKeeper password
   ansible.builtin.assert:
     that:
-      - zookeeper_fate_password is not fateflow.ha.default_password
-    fail_msg: zookeeper_fate_password is a published default password; choose your own.
+      - party_zookeeper_password is not fateflow.ha.default_password
+    fail_msg: party_zookeeper_password is a published default password; choose your own.
 """
 
 RETURN = r"""

@@ -62,8 +62,8 @@ def eggroll_route(tmp, case, services):
     conf.mkdir(parents=True)
     (conf / "route_table.json").write_text(case.get("route_table") or open(os.path.join(FIXTURES, "seed_before_ha.json")).read())
     (conf / "eggroll.properties").write_text("[eggroll]\neggroll.rollsite.host=127.0.0.1\neggroll.rollsite.port=9370\n")
-    variables = {"eggroll_route_fate_home": str(tmp / "fate"), "eggroll_route_party_id": "10000",
-                 "eggroll_route_nginx_host": "192.168.0.1", "eggroll_route_backup": True}
+    variables = {"eggroll_route_fate_home": str(tmp / "fate"), "party_id": "10000",
+                 "party_nginx_host": "192.168.0.1", "eggroll_route_backup": True}
     return {"all": {"hosts": {"localhost": dict(LOCAL, **variables)}}}, "localhost", [tmp / "fate"]
 
 
@@ -74,14 +74,14 @@ def fateflow_ha(tmp, case, services):
     os.chmod(conf / "service_conf.yaml", 0o640)
     zookeeper, mariadb = services()
     variables = {
-        "fateflow_ha_install": False, "fateflow_ha_home": str(tmp / "flow"), "fateflow_ha_party_id": "10000",
-        "fateflow_ha_host": "10.9.0.5", "fateflow_ha_nginx_host": "",
-        "fateflow_ha_zookeeper_hosts": [zookeeper.hosts], "fateflow_ha_zookeeper_user": ZK_USER,
-        "fateflow_ha_zookeeper_password": ZK_PASSWORD,
-        "fateflow_ha_db_host": "127.0.0.1", "fateflow_ha_db_port": mariadb.port,
+        "fateflow_ha_install": False, "fateflow_ha_home": str(tmp / "flow"), "party_id": "10000",
+        "fateflow_ha_host": "10.9.0.5", "party_nginx_host": "",
+        "party_zookeeper_hosts": [zookeeper.hosts], "party_zookeeper_user": ZK_USER,
+        "party_zookeeper_password": ZK_PASSWORD,
+        "party_mysql_host": "127.0.0.1", "party_mysql_port": mariadb.port,
         "fateflow_ha_db_user": mariadb.user, "fateflow_ha_db_password": mariadb.password,
         "fateflow_ha_db_manage": False,
-        "service_manager_supervisord_home": str(tmp / "supervisord"),
+        "party_supervisord_home": str(tmp / "supervisord"),
     }
     return {"all": {"hosts": {"localhost": dict(LOCAL, **variables)}}}, "localhost", [tmp / "flow"]
 
@@ -97,9 +97,9 @@ def nginx(tmp, case, services):
         "nginx_fateflow_install": False, "nginx_fateflow_conf_dir": str(conf),
         "nginx_fateflow_log_dir": str(tmp / "nginx-log"), "nginx_fateflow_state_dir": str(tmp / "nginx-state"),
         "nginx_fateflow_pid_file": str(tmp / "nginx-state" / "nginx.pid"), "nginx_fateflow_worker_user": "root",
-        "nginx_fateflow_listen_address": "127.0.0.1", "nginx_fateflow_http_port": http_port,
-        "nginx_fateflow_grpc_port": grpc_port,
-        "service_manager_supervisord_home": str(tmp / "supervisord"),
+        "nginx_fateflow_listen_address": "127.0.0.1", "party_nginx_http_port": http_port,
+        "party_nginx_grpc_port": grpc_port,
+        "party_supervisord_home": str(tmp / "supervisord"),
     }
     flows = {"flow1": {"ansible_host": "127.0.0.1", "nginx_fateflow_node_http_port": 9380,
                        "nginx_fateflow_node_grpc_port": 9360}}
@@ -122,8 +122,8 @@ def zookeeper_role(tmp, case, services):
                            zookeeper_conf_dir=str(tmp / "zk" / name / "conf"),
                            zookeeper_log_dir=str(tmp / "zk" / name / "log"), **variables)
     inventory = {"all": {"children": {"zookeeper": {
-        "hosts": hosts, "vars": {"zookeeper_fate_password": ZK_PASSWORD,
-                                 "service_manager_supervisord_home": str(tmp / "supervisord")}}}}}
+        "hosts": hosts, "vars": {"party_zookeeper_password": ZK_PASSWORD,
+                                 "party_supervisord_home": str(tmp / "supervisord")}}}}}
     return inventory, "zookeeper", [tmp / "zk"]
 
 
@@ -156,21 +156,21 @@ CASES = [
          route_table=SEED.replace('"port": 9370', '"port": 70000', 1),
          words=["/route_table/default/default/0/port must be an integer 1-65535, not 70000"]),
     dict(id="route-nginx-port-out-of-range", role="fateflow.ha.eggroll_route",
-         variables={"eggroll_route_nginx_grpc_port": 70000},
-         words=["Ports are whole numbers 1-65535: fix eggroll_route_nginx_grpc_port=70000"]),
+         variables={"party_nginx_grpc_port": 70000},
+         words=["Ports are whole numbers 1-65535: fix party_nginx_grpc_port=70000"]),
     dict(id="service-conf-invalid-yaml", role="fateflow.ha.fateflow_ha",
          service_conf=V2_FILE + "zookeeper: [unclosed\n  hosts: {\n",
          words=["service_conf.yaml", "YAML"]),
     dict(id="zookeeper-unreachable", role="fateflow.ha.fateflow_ha",
-         variables={"fateflow_ha_zookeeper_hosts": lambda zk, db: ["127.0.0.1:%d" % free_port()]},
-         words=["ZooKeeper is unreachable from localhost", "fix fateflow_ha_zookeeper_hosts"]),
+         variables={"party_zookeeper_hosts": lambda zk, db: ["127.0.0.1:%d" % free_port()]},
+         words=["ZooKeeper is unreachable from localhost", "fix party_zookeeper_hosts"]),
     dict(id="zookeeper-wrong-password", role="fateflow.ha.fateflow_ha",
-         variables={"fateflow_ha_zookeeper_password": "not_the_password"},
+         variables={"party_zookeeper_password": "not_the_password"},
          words=["ZooKeeper refused the credential of user fate on /FATE-COMPONENTS/fate-flow",
-                "check fateflow_ha_zookeeper_password"]),
+                "check party_zookeeper_password"]),
     dict(id="mysql-unreachable", role="fateflow.ha.fateflow_ha",
-         variables={"fateflow_ha_db_port": lambda zk, db: free_port()},
-         words=["MySQL is unreachable from localhost at 127.0.0.1:", "fix fateflow_ha_db_host"]),
+         variables={"party_mysql_port": lambda zk, db: free_port()},
+         words=["MySQL is unreachable from localhost at 127.0.0.1:", "fix party_mysql_host"]),
     dict(id="mysql-wrong-password", role="fateflow.ha.fateflow_ha",
          variables={"fateflow_ha_db_password": "not_the_password"},
          words=["refused the password of user fate: check fateflow_ha_db_password"]),
@@ -182,14 +182,14 @@ CASES = [
          variables={"fateflow_ha_host": "127.0.0.1"},
          words=["fateflow_ha_host (127.0.0.1) must be this node's own routable address"]),
     dict(id="flow-port-out-of-range", role="fateflow.ha.fateflow_ha",
-         variables={"fateflow_ha_http_port": 70000},
-         words=["Ports are whole numbers 1-65535: fix fateflow_ha_http_port=70000"]),
+         variables={"party_flow_http_port": 70000},
+         words=["Ports are whole numbers 1-65535: fix party_flow_http_port=70000"]),
     dict(id="nginx-template-syntax-error", role="fateflow.ha.nginx",
          variables={"nginx_fateflow_conf_template": BROKEN_NGINX_TEMPLATE},
          words=["failed to validate", 'unexpected \\"}\\"', "test failed"]),
     dict(id="nginx-port-out-of-range", role="fateflow.ha.nginx",
-         variables={"nginx_fateflow_grpc_port": 0},
-         words=["Ports are whole numbers 1-65535: fix nginx_fateflow_grpc_port=0"]),
+         variables={"party_nginx_grpc_port": 0},
+         words=["Ports are whole numbers 1-65535: fix party_nginx_grpc_port=0"]),
     dict(id="zookeeper-even-ensemble", role="fateflow.ha.zookeeper", members={"z1": {}, "z2": {}},
          words=["The ensemble has 2 members: an even ensemble tolerates no more failures than one member fewer",
                 "zookeeper_allow_even_ensemble"]),
@@ -197,8 +197,8 @@ CASES = [
          members={"z1": {"zookeeper_myid": 1}, "z2": {"zookeeper_myid": 1}, "z3": {}},
          words=["Each member needs its own myid", "z1=1, z2=1"]),
     dict(id="zookeeper-port-out-of-range", role="fateflow.ha.zookeeper",
-         variables={"zookeeper_client_port": 65536},
-         words=["Ports are whole numbers 1-65535: fix zookeeper_client_port=65536"]),
+         variables={"party_zookeeper_client_port": 65536},
+         words=["Ports are whole numbers 1-65535: fix party_zookeeper_client_port=65536"]),
 ]
 
 

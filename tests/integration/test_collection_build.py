@@ -14,7 +14,7 @@ PLAYBOOK = """
   connection: local
   gather_facts: true
   vars:
-    service_manager_supervisord_home: {home}
+    party_supervisord_home: {home}
   tasks:
     - name: Run a program through the collection's role
       ansible.builtin.include_role:

@@ -26,14 +26,14 @@ LOCAL = {"ansible_connection": "local", "ansible_python_interpreter": sys.execut
 ROLES = {
     "zookeeper": {
         "group": "zookeeper",
-        "vars": {"zookeeper_fate_password": "Own-zk-31c9"},
+        "vars": {"party_zookeeper_password": "Own-zk-31c9"},
         "opt_in": "zookeeper_allow_default_passwords",
     },
     "fateflow_ha": {
         "group": "fateflow",
-        "vars": {"fateflow_ha_install": False, "fateflow_ha_party_id": "9999", "fateflow_ha_db_manage": False,
-                 "fateflow_ha_zookeeper_hosts": ["127.0.0.1:1"], "fateflow_ha_db_host": "127.0.0.1", "fateflow_ha_db_port": 1,
-                 "fateflow_ha_zookeeper_password": "Own-zk-31c9", "fateflow_ha_db_password": "Own-db-52a7"},
+        "vars": {"fateflow_ha_install": False, "party_id": "9999", "fateflow_ha_db_manage": False,
+                 "party_zookeeper_hosts": ["127.0.0.1:1"], "party_mysql_host": "127.0.0.1", "party_mysql_port": 1,
+                 "party_zookeeper_password": "Own-zk-31c9", "fateflow_ha_db_password": "Own-db-52a7"},
         "opt_in": "fateflow_ha_allow_default_passwords",
     },
 }
@@ -70,9 +70,9 @@ def run_preflight(tmp_path, role, overrides):
 
 
 REFUSED = [
-    ("zookeeper", "zookeeper_fate_password", "fate", "zookeeper_fate_password is a password that FATE"),
-    ("zookeeper", "zookeeper_fate_password", "fate_dev", "zookeeper_allow_default_passwords"),
-    ("fateflow_ha", "fateflow_ha_zookeeper_password", "fate", "fateflow_ha_zookeeper_password is a password"),
+    ("zookeeper", "party_zookeeper_password", "fate", "party_zookeeper_password is a password that FATE"),
+    ("zookeeper", "party_zookeeper_password", "fate_dev", "zookeeper_allow_default_passwords"),
+    ("fateflow_ha", "party_zookeeper_password", "fate", "party_zookeeper_password is a password"),
     ("fateflow_ha", "fateflow_ha_db_password", "fate_deV2999", "fateflow_ha_db_password is a password"),
     ("fateflow_ha", "fateflow_ha_db_password", "FATE_DEV2023", "fateflow_ha_allow_default_passwords"),
     ("fateflow_ha", "fateflow_ha_db_login_password", "fate_dev", "fateflow_ha_db_login_password is a password"),
@@ -91,15 +91,15 @@ def test_default_password_refused(tmp_path, role, variable, password, words):
 
 
 def test_every_default_variable_named_at_once(tmp_path):
-    rc, output = run_preflight(tmp_path, "fateflow_ha", {"fateflow_ha_zookeeper_password": "fate",
+    rc, output = run_preflight(tmp_path, "fateflow_ha", {"party_zookeeper_password": "fate",
                                                          "fateflow_ha_db_password": "fate_deV2999"})
     assert rc != 0
-    assert "fateflow_ha_zookeeper_password and fateflow_ha_db_password are passwords" in output, output
+    assert "party_zookeeper_password and fateflow_ha_db_password are passwords" in output, output
 
 
 @pytest.mark.parametrize("role, overrides", [
-    ("zookeeper", {"zookeeper_fate_password": "fate"}),
-    ("fateflow_ha", {"fateflow_ha_zookeeper_password": "fate", "fateflow_ha_db_password": "fate_deV2999",
+    ("zookeeper", {"party_zookeeper_password": "fate"}),
+    ("fateflow_ha", {"party_zookeeper_password": "fate", "fateflow_ha_db_password": "fate_deV2999",
                      "fateflow_ha_db_login_password": "fate_dev"}),
 ])
 def test_default_passwords_accepted_when_opted_in(tmp_path, role, overrides):
@@ -109,8 +109,8 @@ def test_default_passwords_accepted_when_opted_in(tmp_path, role, overrides):
 
 def test_zookeeper_password_unused_without_acl(tmp_path):
     # FATE Flow sends no ZooKeeper password when use_acl is off: nothing to refuse.
-    rc, output = run_preflight(tmp_path, "fateflow_ha", {"fateflow_ha_zookeeper_use_acl": False,
-                                                         "fateflow_ha_zookeeper_password": "fate"})
+    rc, output = run_preflight(tmp_path, "fateflow_ha", {"party_zookeeper_use_acl": False,
+                                                         "party_zookeeper_password": "fate"})
     assert_passwords_accepted("fateflow_ha", rc, output)
 
 

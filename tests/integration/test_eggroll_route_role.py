@@ -58,8 +58,8 @@ def fate_home(tmp_path):
 
 
 def full_vars(fate_home, **overrides):
-    variables = {"eggroll_route_fate_home": str(fate_home), "eggroll_route_party_id": "10000",
-                 "eggroll_route_nginx_host": "192.168.0.1", "eggroll_route_backup": False}
+    variables = {"eggroll_route_fate_home": str(fate_home), "party_id": "10000",
+                 "party_nginx_host": "192.168.0.1", "eggroll_route_backup": False}
     variables.update(overrides)
     return variables
 
@@ -90,9 +90,9 @@ def test_extra_node_properties_only_host_line(tmp_path, fate_home):
 
 # (id, variables over the full node's, words of the failure message)
 REFUSALS = [
-    ("no-party", {"eggroll_route_party_id": ""}, "Set eggroll_route_party_id"),
-    ("no-nginx", {"eggroll_route_nginx_host": " "}, "eggroll_route_nginx_host"),
-    ("bad-port", {"eggroll_route_nginx_grpc_port": 70000}, "1-65535"),
+    ("no-party", {"party_id": ""}, "Set party_id"),
+    ("no-nginx", {"party_nginx_host": " "}, "party_nginx_host"),
+    ("bad-port", {"party_nginx_grpc_port": 70000}, "1-65535"),
     ("wrong-layout-path", {"eggroll_route_layout": "osx"}, "No route table at"),
     ("osx-without-party", {"eggroll_route_layout": "osx", "eggroll_route_self_party": []}, "self_party"),
     ("unknown-node", {"eggroll_route_node": "half"}, "eggroll_route_node"),

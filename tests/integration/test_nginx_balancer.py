@@ -79,8 +79,8 @@ class Balancer:
             "nginx_fateflow_worker_user": "root",
             "nginx_fateflow_worker_processes": "2",
             "nginx_fateflow_listen_address": "127.0.0.1",
-            "nginx_fateflow_http_port": self.http_port,
-            "nginx_fateflow_grpc_port": self.grpc_port,
+            "party_nginx_http_port": self.http_port,
+            "party_nginx_grpc_port": self.grpc_port,
         }
         variables.update(extra_vars)
         (self.tmp / "inventory.json").write_text(json.dumps(inventory))

@@ -29,7 +29,7 @@ def run_preflight(tmp_path, hosts, group_vars=None):
         "hosts": {name: dict({"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
                               "zookeeper_data_dir": str(tmp_path / name)}, **(variables or {}))
                   for name, variables in hosts.items()},
-        "vars": dict({"zookeeper_fate_password": "secret"}, **(group_vars or {})),
+        "vars": dict({"party_zookeeper_password": "secret"}, **(group_vars or {})),
     }}
     (tmp_path / "inventory.yml").write_text(yaml.safe_dump(inventory))
     (tmp_path / "play.yml").write_text(PLAYBOOK)
@@ -56,7 +56,7 @@ def member(n, **extra):
     ({"z1": member(1), "z2": member(2), "z3": member(3)},
      {"zookeeper_admin_server_port": 8080}, "must not be 8080"),
     ({"z1": member(1)}, {"zookeeper_install_method": "tarball"}, "exactly one of zookeeper_tarball_url"),
-    ({"z1": member(1)}, {"zookeeper_fate_password": ""}, "zookeeper_fate_password is required"),
+    ({"z1": member(1)}, {"party_zookeeper_password": ""}, "party_zookeeper_password is required"),
     ({"z1": member(1, zookeeper_myid=300)}, None, "zookeeper_myid of z1 must be 1-255; it is 300"),
     ({"z1": member(1)}, {"zookeeper_election_port": 70000}, "fix zookeeper_election_port=70000"),
 ])

@@ -81,7 +81,7 @@ def test_role_default_variable_order():
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
     with open(os.path.join(root, "roles", "nginx", "defaults", "main.yml"), encoding="utf-8") as handle:
         defaults = yaml.safe_load(handle)
-    hostvars = {"f": {"ansible_host": "10.0.0.9", "fateflow_ha_host": "10.0.1.9", "fateflow_ha_grpc_port": 19360}}
+    hostvars = {"f": {"ansible_host": "10.0.0.9", "fateflow_ha_host": "10.0.1.9", "party_flow_grpc_port": 19360}}
     grpc = nginx_upstream_members(["f"], hostvars, defaults["nginx_fateflow_backend_address_vars"],
                                   defaults["nginx_fateflow_backend_grpc_port_vars"], 9360)
     assert (grpc[0]["address"], grpc[0]["port"]) == ("10.0.1.9", 19360)

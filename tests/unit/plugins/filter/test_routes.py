@@ -17,7 +17,7 @@ HOSTVARS = {
     "flow6": {"fateflow_host": "fd00::6"},
     "clash": {"fateflow_host": "192.168.0.1"},
     "zk1": {"ansible_host": "10.0.1.1"},
-    "zk2": {"ansible_host": "10.0.1.2", "zookeeper_client_port": 2182},
+    "zk2": {"ansible_host": "10.0.1.2", "party_zookeeper_client_port": 2182},
     "badport": {"fateflow_http_port": "http"},
 }
 

@@ -7,7 +7,7 @@ from ansible_collections.fateflow.ha.plugins.filter.zookeeper_client_addresses i
 
 HOSTVARS = {
     "zk1": {"ansible_host": "10.0.0.1"},
-    "zk2": {"ansible_host": "10.0.0.2", "zookeeper_client_port": 2281},
+    "zk2": {"ansible_host": "10.0.0.2", "party_zookeeper_client_port": 2281},
     "zk3": {"ansible_host": "10.0.0.3", "zookeeper_client_address": "zk3.example.org"},
     "zk4": {},
     "zk5": {"zookeeper_listen_address": "fd00::5"},
