@@ -16,8 +16,8 @@ description:
     values, values with spaces or characters no configuration file takes (C(;{}'",/)), a port glued
     to the address, and the unspecified addresses C(0.0.0.0) and C(::), which a server listens on
     but nobody can connect to. IPv6 literals are accepted with or without brackets.
-  - With O(routable=true) it also refuses loopback addresses (C(127.0.0.0/8), C(::1), C(localhost)):
-    for C(fateflow.host), which must be the node's own address that the other nodes reach.
+  - With O(routable=true) it also refuses loopback addresses (C(127.0.0.0/8), C(::1), C(localhost)).
+    That is the check for C(fateflow.host), which must be the node's own address that the other nodes reach.
   - Every role of the collection checks its addresses with it, so that they all accept and refuse
     the same values as the modules do.
 options:

@@ -19,7 +19,7 @@ description:
   - With O(wait=true) it checks until the node is healthy or O(wait_timeout) has passed, and fails when
     the node does not come up, naming the unreachable dependency (ZooKeeper or MySQL) if there is one,
     and otherwise showing the tail of the node's log. With O(wait=false) it checks once and returns the
-    report, healthy or not: a health report never fails for an unhealthy node.
+    report, healthy or not; a health report never fails for an unhealthy node.
   - Given O(database_user), it also logs in to MySQL once, as FATE Flow does, and reports the outcome
     in RV(database_login).
   - O(state=unregistered) deletes the node's own znode, which a stopped server leaves behind until
