@@ -40,7 +40,7 @@ EXAMPLES = r"""
 - name: Read FATE Flow's registrations
   fateflow.ha.fateflow_registry_info:
     hosts: "{{ groups['zookeeper'] | fateflow.ha.zookeeper_client_addresses(hostvars) }}"
-    auth_credential: "fate:{{ fate_zookeeper_password }}"
+    auth_credential: "fate:{{ vault_zk_password }}"
   register: flow_registry
 
 - name: Every FATE Flow node is registered
