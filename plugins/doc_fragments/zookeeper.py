@@ -26,11 +26,13 @@ options:
     description:
       - Credential the session authenticates with; for C(digest), C(user:password) (FATE Flow's
         C(zookeeper.user) and C(zookeeper.password)).
-      - Without it the session is anonymous.
+      - Without it, or when it is the empty string, the session is anonymous (a playbook can pass
+        C('') where it cannot omit the option, for instance in C(module_defaults)).
     type: str
   timeout:
     description:
-      - Seconds to wait for a session with any of O(hosts) before failing.
+      - Seconds to wait for a session with any of O(hosts) before failing; also the session timeout
+        it asks the servers for.
     type: float
     default: 10.0
   use_tls:

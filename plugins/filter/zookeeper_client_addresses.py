@@ -35,7 +35,7 @@ options:
 EXAMPLES = r"""
 - name: Point FATE Flow at the ensemble
   ansible.builtin.set_fact:
-    fateflow_zookeeper_hosts: "{{ groups['zookeeper'] | fateflow.ha.zookeeper_client_addresses(hostvars) }}"
+    flow_zookeeper_addresses: "{{ groups['zookeeper'] | fateflow.ha.zookeeper_client_addresses(hostvars) }}"
     # ["10.0.0.1:2181", "10.0.0.2:2181", "10.0.0.3:2181"]
 """
 

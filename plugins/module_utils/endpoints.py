@@ -7,15 +7,25 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ipaddress
+import re
+
+_DIGITS = re.compile(r"^[0-9]+$")
+
+# Names that always mean this very machine, whatever the resolver says.
+LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
 
 
 def tcp_port(value):
     """The port as an int; ValueError when it is not a whole number 1-65535 (text of digits is accepted)."""
-    try:
-        port = int(str(value).strip())
-    except (TypeError, ValueError):
+    if isinstance(value, bool):
         port = None
-    if port is None or isinstance(value, bool) or not 1 <= port <= 65535:
+    elif isinstance(value, int):
+        port = value
+    elif isinstance(value, str) and _DIGITS.match(value.strip()):
+        port = int(value.strip())
+    else:
+        port = None
+    if port is None or not 1 <= port <= 65535:
         raise ValueError("%r is not a TCP port (1-65535)" % (value,))
     return port
 
@@ -29,16 +39,69 @@ def connect_address(value):
     text = str(value).strip()
     if not text or any(c.isspace() for c in text) or any(c in text for c in ";{}'\",/"):
         raise ValueError("%r is not a host name or IP address" % (value,))
-    bare = text[1:-1] if text.startswith("[") and text.endswith("]") else text
+    bare = unbracket(text)
     try:
         ip = ipaddress.ip_address(bare)
     except ValueError:
+        if ":" in text or "[" in text or "]" in text:
+            raise ValueError("%r is not a host name or IP address" % (value,))
         return text
     if ip.is_unspecified:
         raise ValueError("%s listens everywhere but cannot be connected to; give the host's own address" % text)
     return "[%s]" % ip.compressed if ip.version == 6 else ip.compressed
 
 
+def routable_address(value):
+    """connect_address, also refusing loopback (127.0.0.0/8, ::1, localhost): an address other hosts reach."""
+    address = connect_address(value)
+    bare = unbracket(address)
+    if bare.lower() in LOOPBACK_NAMES:
+        raise ValueError("%s is this machine's loopback name; give the host's own routable address" % address)
+    try:
+        loopback = ipaddress.ip_address(bare).is_loopback
+    except ValueError:
+        loopback = False
+    if loopback:
+        raise ValueError("%s is a loopback address; give the host's own routable address" % address)
+    return address
+
+
+def unbracket(address):
+    """``[fd00::1]`` as ``fd00::1`` (what sockets take); anything else unchanged."""
+    text = str(address).strip()
+    return text[1:-1] if text.startswith("[") and text.endswith("]") else text
+
+
 def host_port(address, port):
     """``address:port`` with both checked, as nginx upstreams and ZooKeeper connection strings take it."""
     return "%s:%d" % (connect_address(address), tcp_port(port))
+
+
+def split_host_port(text, default_port=None):
+    """``(host, port)`` from ``host:port``, ``[v6]:port``, ``host`` or ``[v6]``; the host without brackets.
+
+    Without ``default_port`` the port is required and comes after the last colon, as FATE writes
+    ``host:port`` with an unbracketed IPv6 host (its registry znode names). With ``default_port``
+    a text without a port takes it, and an unbracketed text with several colons is an IPv6 address.
+    ValueError names the text when the host or the port is not valid.
+    """
+    value = str(text).strip()
+    if value.startswith("["):
+        host, sep, rest = value[1:].partition("]")
+        if not sep or (rest and not rest.startswith(":")):
+            raise ValueError("%r is not host:port" % (text,))
+        port = rest[1:] if rest else None
+    elif default_port is not None and value.count(":") != 1:
+        host, port = value, None
+    else:
+        host, sep, port = value.rpartition(":")
+        if not sep:
+            host, port = value, None
+    if port is None:
+        if default_port is None:
+            raise ValueError("%r is not host:port (the port is missing)" % (text,))
+        port = default_port
+    try:
+        return unbracket(connect_address(host)), tcp_port(port)
+    except ValueError as exc:
+        raise ValueError("%r is not host:port: %s" % (text, exc))

@@ -21,6 +21,8 @@ __metaclass__ = type
 import json
 import os
 import socket
+import sys
+import traceback
 
 try:
     from urllib.parse import quote
@@ -29,7 +31,24 @@ except ImportError:  # pragma: no cover
 
 from ansible.module_utils.urls import open_url
 
+from ansible_collections.fateflow.ha.plugins.module_utils.endpoints import host_port, unbracket
+
+PYMYSQL_IMPORT_ERROR = None
+try:
+    import pymysql
+    HAS_PYMYSQL = True
+except ImportError:
+    HAS_PYMYSQL = False
+    PYMYSQL_IMPORT_ERROR = traceback.format_exc()
+
 REGISTRY_ROOT = "/FATE-COMPONENTS/fate-flow"
+
+# Longest single step of a check (an HTTP request, a znode read, a TCP probe, a MySQL login).
+STEP_TIMEOUT = 5.0
+
+
+class RegistryError(Exception):
+    """The registry could not be read; the message is one sentence without its final full stop."""
 
 
 def instance_id(host, http_port):
@@ -41,39 +60,131 @@ def znode_path(host, grpc_port):
     return "%s/%s" % (REGISTRY_ROOT, quote("%s:%s" % (host, grpc_port), safe=""))
 
 
-def split_endpoint(endpoint, default_port):
-    host, sep, port = endpoint.rpartition(":")
-    if not sep:
-        return endpoint, int(default_port)
-    return host, int(port)
+def major_version(flow_version):
+    return 1 if str(flow_version).strip().lstrip("vV").startswith("1") else 2
 
 
 def tcp_reachable(host, port, timeout=3.0):
     try:
-        sock = socket.create_connection((host, int(port)), timeout=timeout)
+        sock = socket.create_connection((unbracket(host), int(port)), timeout=timeout)
     except (OSError, socket.error):
         return False
     sock.close()
     return True
 
 
-def health(host, http_port, major, timeout=5.0):
-    """Ask the node for its health. Returns (ok, servers, reason); servers is a list of instance ids (2.x)."""
+def health(host, http_port, major, timeout=STEP_TIMEOUT):
+    """Ask the node for its health once.
+
+    Returns ``(answers, servers, reason)``: ``answers`` when it answered code 0 (retcode on 1.x),
+    ``servers`` the instance ids it lists (2.x; empty on 1.x), ``reason`` why not when it did not.
+    """
+    base = "http://%s" % host_port(host, http_port)
     try:
         if major == 1:
-            resp = open_url("http://%s:%s/v1/version/get" % (host, http_port), method="POST",
-                            data=json.dumps({}), headers={"Content-Type": "application/json"},
-                            timeout=timeout)
+            url = base + "/v1/version/get"
+            resp = open_url(url, method="POST", data=json.dumps({}),
+                            headers={"Content-Type": "application/json"}, timeout=timeout)
         else:
-            resp = open_url("http://%s:%s/v2/server/fateflow" % (host, http_port), method="GET", timeout=timeout)
-        body = json.loads(resp.read().decode("utf-8") or "{}")
+            url = base + "/v2/server/fateflow"
+            resp = open_url(url, method="GET", timeout=timeout)
+        text = resp.read().decode("utf-8", "replace")
     except Exception as exc:  # any connection or HTTP error means "not healthy yet"
-        return False, [], "no answer on http://%s:%s (%s)" % (host, http_port, " ".join(str(exc).split()))
+        return False, [], "no answer on %s (%s)" % (base, " ".join(str(exc).split()))
+    try:
+        body = json.loads(text or "{}")
+    except ValueError:
+        return False, [], "%s answered something that is not JSON" % url
+    if not isinstance(body, dict):
+        return False, [], "%s answered JSON that is not an object" % url
     code = body.get("retcode") if major == 1 else body.get("code")
     if code != 0:
-        return False, [], "answered code %r: %s" % (code, body.get("retmsg") or body.get("message"))
-    servers = sorted((body.get("data") or {}).keys()) if major != 1 else []
+        return False, [], "%s answered code %r: %s" % (url, code, body.get("retmsg") or body.get("message"))
+    data = body.get("data")
+    servers = sorted(data.keys()) if major != 1 and isinstance(data, dict) else []
     return True, servers, ""
+
+
+def decode_registration(data):
+    """A znode's data as FATE Flow wrote it: a dict, ``{}`` when it is not a JSON object."""
+    try:
+        payload = json.loads((data or b"").decode("utf-8", "replace") or "{}")
+    except ValueError:
+        return {}
+    return payload if isinstance(payload, dict) else {}
+
+
+def registration_problem(data, host, grpc_port, path):
+    """Why the registration ``data`` (None when absent) is not the node's own; '' when it is."""
+    if data is None:
+        return "its znode %s is missing" % path
+    if str(data.get("host")) != str(host):
+        return "its znode carries host %r" % data.get("host")
+    if data.get("grpc_port") is not None and str(data.get("grpc_port")) != str(grpc_port):
+        return "its znode carries grpc_port %r" % data.get("grpc_port")
+    return ""
+
+
+def node_report(host, http_port, grpc_port, major, read_registration, timeout=STEP_TIMEOUT):
+    """One check of a node: the report fateflow_node returns, healthy or not.
+
+    ``read_registration(path, timeout)`` returns the znode's data (None when absent) or raises
+    RegistryError. Healthy means: answers code 0, lists its own instance id (2.x), and its znode
+    carries its own host and grpc_port. Each step waits at most ``timeout`` seconds.
+    """
+    own = instance_id(host, http_port)
+    path = znode_path(host, grpc_port)
+    reasons = []
+    answers, servers, why = health(host, http_port, major, timeout=timeout)
+    if not answers:
+        reasons.append(why)
+    lists_itself = None
+    if major != 1:
+        lists_itself = own in servers
+        if answers and not lists_itself:
+            reasons.append("it answers but does not list itself (%s) among %s" % (own, servers or "no servers"))
+    try:
+        registration = read_registration(path, timeout)
+    except RegistryError as exc:
+        registration, problem = None, str(exc)
+    else:
+        problem = registration_problem(registration, host, grpc_port, path)
+    if problem:
+        reasons.append(problem)
+    return dict(
+        healthy=not reasons,
+        answers=answers,
+        lists_itself=lists_itself,
+        registered=not problem,
+        registration=registration,
+        servers=servers,
+        reason="; ".join(reasons),
+    )
+
+
+def database_login(host, port, user, password, database=None, timeout=STEP_TIMEOUT):
+    """Log in to MySQL once, as FATE Flow does; ``{"ok": bool, "message": str}`` (never the password)."""
+    where = "MySQL at %s as %s" % (host_port(host, port), user)
+    if database:
+        where += " (database %s)" % database
+    if not HAS_PYMYSQL:
+        return dict(ok=False, message="cannot log in to %s: PyMySQL is not installed for %s" % (where, sys.executable))
+    try:
+        connection = pymysql.connect(host=unbracket(host), port=int(port), user=user, password=password or "",
+                                     database=database or None, connect_timeout=timeout,
+                                     read_timeout=timeout, write_timeout=timeout)
+        connection.close()
+    except Exception as exc:  # PyMySQL raises assorted types for network, auth and protocol errors
+        args = getattr(exc, "args", ())
+        if len(args) == 2 and isinstance(args[0], int):
+            detail = "%s (error %d)" % (args[1], args[0])
+        else:
+            detail = str(exc) or exc.__class__.__name__
+        detail = " ".join(detail.split())
+        if password:
+            detail = detail.replace(password, "********")
+        return dict(ok=False, message="cannot log in to %s: %s" % (where, detail))
+    return dict(ok=True, message="logged in to %s" % where)
 
 
 def log_tail(paths, lines=30):

@@ -16,6 +16,8 @@ __metaclass__ = type
 import gc
 import json
 
+from ansible_collections.fateflow.ha.plugins.module_utils.endpoints import connect_address, tcp_port, unbracket
+
 FORMATS = ("eggroll", "osx")
 # Endpoint keys eggroll 2.x rollsite reads; OSX reads these and many more (protocol, url,
 # useSSL, caFile, certChainFile, privateKeyFile, negotiationType, ...).
@@ -161,18 +163,11 @@ def _as_bool(value, where):
 
 
 def _as_port(value, where):
-    if isinstance(value, bool):
+    # Inventory and Jinja hand ports over as text; the file must hold a JSON integer.
+    try:
+        return tcp_port(value)
+    except ValueError:
         raise RouteTableError("%s must be an integer 1-65535, not %s." % (where, json.dumps(value)))
-    if isinstance(value, int):
-        port = value
-    elif isinstance(value, str) and value.strip().isdigit():
-        # Inventory and Jinja hand ports over as text; the file must hold a JSON integer.
-        port = int(value.strip())
-    else:
-        raise RouteTableError("%s must be an integer 1-65535, not %s." % (where, json.dumps(value)))
-    if not 1 <= port <= 65535:
-        raise RouteTableError("%s must be an integer 1-65535, not %s." % (where, json.dumps(value)))
-    return port
 
 
 def _party_key(value, where):
@@ -211,7 +206,10 @@ def normalize_route(route, index, fmt, state="present"):
     elif ip is None or not str(ip).strip():
         raise RouteTableError("%s.ip must be a host address, not empty." % where)
     else:
-        endpoint["ip"] = str(ip).strip()
+        try:
+            endpoint["ip"] = unbracket(connect_address(ip))
+        except ValueError as exc:
+            raise RouteTableError("%s.ip must be an address rollsite can connect to: %s." % (where, exc))
     if route.get("port") is None and url_only:
         pass
     else:

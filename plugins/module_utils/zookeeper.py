@@ -186,10 +186,19 @@ def resolve_auth_acl(acl_set, session_ids):
     return frozenset(resolved)
 
 
+def credential(params):
+    """The session's credential, or None for an anonymous session (auth_credential omitted or empty).
+
+    An empty string counts as none so that a playbook can pass ``''`` where it cannot omit, as in
+    a module_defaults dictionary built from ``use_acl``.
+    """
+    return params.get("auth_credential") or None
+
+
 def session_identities(params):
     """The identities a session authenticated with these module parameters holds."""
-    if params.get("auth_credential") and params.get("auth_scheme") == "digest":
-        user, sep, password = params["auth_credential"].partition(":")
+    if credential(params) and params.get("auth_scheme") == "digest":
+        user, sep, password = credential(params).partition(":")
         if sep:
             return [("digest", digest_id(user, password))]
     return []
@@ -203,11 +212,13 @@ def check_kazoo(module):
 def connect(params):
     """A started KazooClient, or ZookeeperModuleError naming the hosts."""
     hosts = normalize_hosts(params["hosts"])
-    if params.get("auth_credential") and params["auth_scheme"] == "digest" and ":" not in params["auth_credential"]:
+    if credential(params) and params["auth_scheme"] == "digest" and ":" not in credential(params):
         raise ZookeeperModuleError("auth_credential for the digest scheme must be 'user:password'.")
+    if not params["timeout"] > 0:
+        raise ZookeeperModuleError("timeout %s is not a number of seconds above 0." % params["timeout"])
     kwargs = dict(hosts=hosts, timeout=params["timeout"])
-    if params.get("auth_credential"):
-        kwargs["auth_data"] = [(params["auth_scheme"], params["auth_credential"])]
+    if credential(params):
+        kwargs["auth_data"] = [(params["auth_scheme"], credential(params))]
     if params.get("use_tls"):
         kwargs.update(
             use_ssl=True,

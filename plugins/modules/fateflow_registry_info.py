@@ -40,7 +40,7 @@ EXAMPLES = r"""
 - name: Read FATE Flow's registrations
   fateflow.ha.fateflow_registry_info:
     hosts: "{{ groups['zookeeper'] | fateflow.ha.zookeeper_client_addresses(hostvars) }}"
-    auth_credential: "fate:{{ fate_zookeeper_password }}"
+    auth_credential: "fate:{{ vault_zk_password }}"
   register: flow_registry
 
 - name: Every FATE Flow node is registered
@@ -94,12 +94,11 @@ instances:
   sample: ["10.0.0.2:9380", "10.0.0.3:9380"]
 """
 
-import json
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_text
 from ansible.module_utils.six.moves.urllib.parse import unquote
 
+from ansible_collections.fateflow.ha.plugins.module_utils.endpoints import split_host_port
+from ansible_collections.fateflow.ha.plugins.module_utils.fateflow_node import decode_registration as decode_payload
 from ansible_collections.fateflow.ha.plugins.module_utils.zookeeper import (
     CONNECTION_REQUIRED_TOGETHER,
     ZookeeperModuleError,
@@ -127,13 +126,11 @@ def _int_or_none(value):
 
 def decode_registration(znode, data, ephemeral):
     """One registration from a child's name (url-quoted ``host:grpc_port``) and its JSON data."""
-    host, _sep, port = unquote(znode).rpartition(":")
     try:
-        payload = json.loads(to_text(data or b"{}"))
-    except ValueError:
-        payload = {}
-    if not isinstance(payload, dict):
-        payload = {}
+        host, port = split_host_port(unquote(znode))
+    except ValueError:  # not FATE's quoted host:port; the data may still say
+        host, port = unquote(znode), None
+    payload = decode_payload(data)
     return dict(
         znode=znode,
         host=str(payload.get("host") or host),

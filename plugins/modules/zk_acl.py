@@ -93,19 +93,19 @@ EXAMPLES = r"""
     acls:
       - scheme: digest
         username: fate
-        password: "{{ fate_zookeeper_password }}"
+        password: "{{ vault_zk_password }}"
         perms: all
     recursive: true
-    auth_credential: "fate:{{ fate_zookeeper_password }}"
+    auth_credential: "fate:{{ vault_zk_password }}"
 
 - name: Let monitoring read one node by address
   fateflow.ha.zk_acl:
     hosts: [10.0.0.1:2181]
     name: /FATE-SERVICES/flow
     acls:
-      - {scheme: digest, username: fate, password: "{{ fate_zookeeper_password }}", perms: all}
+      - {scheme: digest, username: fate, password: "{{ vault_zk_password }}", perms: all}
       - {scheme: ip, id: 10.0.0.0/24, perms: r}
-    auth_credential: "fate:{{ fate_zookeeper_password }}"
+    auth_credential: "fate:{{ vault_zk_password }}"
 
 - name: Remove a test subtree
   fateflow.ha.zk_acl:

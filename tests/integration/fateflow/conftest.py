@@ -12,3 +12,15 @@ def zookeeper():
         yield server.hosts
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def mariadb():
+    """A real MariaDB with FATE Flow's user, for the database login of the health report."""
+    from ansible_collections.fateflow.ha.tests.support.mariadb_server import MariadbServer
+
+    server = MariadbServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,5 +1,5 @@
-"""fateflow_node against a real ZooKeeper (digest ACL, as FATE Flow creates its znodes) and an HTTP
-endpoint that answers like FATE Flow 2.x's /v2/server/fateflow."""
+"""fateflow_node against a real ZooKeeper (digest ACL, as FATE Flow creates its znodes), an HTTP
+endpoint that answers like FATE Flow 2.x's /v2/server/fateflow, and a real MariaDB for the login."""
 
 import json
 import socket
@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from kazoo.client import KazooClient
-from kazoo.security import make_digest_acl
+from kazoo.security import OPEN_ACL_UNSAFE, make_digest_acl
 
 from ansible_collections.fateflow.ha.plugins.module_utils import fateflow_node as fn
 from ansible_collections.fateflow.ha.plugins.modules import fateflow_node
@@ -38,9 +38,12 @@ def fate_client(zookeeper):
 
 class FlowAnswer(BaseHTTPRequestHandler):
     servers = []
+    body = None  # raw bytes to answer instead of the usual object
 
     def do_GET(self):
-        body = json.dumps({"code": 0, "message": "success", "data": {s: {} for s in type(self).servers}}).encode()
+        cls = type(self)
+        body = cls.body if cls.body is not None else json.dumps(
+            {"code": 0, "message": "success", "data": {s: {} for s in cls.servers}}).encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -52,8 +55,9 @@ class FlowAnswer(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def flow_http():
+    FlowAnswer.body = None
     server = HTTPServer(("127.0.0.1", 0), FlowAnswer)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     yield server.server_address[1]
     server.shutdown()
     server.server_close()
@@ -66,8 +70,8 @@ def register(client, host, grpc_port, http_port, ephemeral=True):
 
 
 def args(zookeeper, http_port, **extra):
-    base = dict(host="127.0.0.1", http_port=http_port, grpc_port=19360, zookeeper_hosts=[zookeeper],
-                zookeeper_user=USER, zookeeper_password=PASSWORD, timeout=3)
+    base = dict(host="127.0.0.1", http_port=http_port, grpc_port=19360, hosts=[zookeeper],
+                auth_credential="%s:%s" % (USER, PASSWORD), timeout=5, wait_timeout=3)
     base.update(extra)
     return base
 
@@ -80,6 +84,8 @@ def test_healthy_and_registered(run_module, zookeeper, fate_client, flow_http):
     assert result["changed"] is False
     assert result["servers"] == sorted(FlowAnswer.servers)
     assert result["znode"] == "/FATE-COMPONENTS/fate-flow/127.0.0.1%3A19360"
+    assert (result["healthy"], result["answers"], result["lists_itself"], result["registered"]) == (True,) * 4
+    assert result["registration"]["host"] == "127.0.0.1" and result["reason"] == ""
 
 
 def test_not_listed_is_not_healthy(run_module, zookeeper, fate_client, flow_http, tmp_path):
@@ -118,17 +124,157 @@ def test_mysql_unreachable_is_named(run_module, zookeeper, fate_client):
 
 
 def test_zookeeper_unreachable_is_named(run_module):
-    result, failed = run_module(fateflow_node.main, args("127.0.0.1:%d" % free_port(), free_port()))
+    started = time.monotonic()
+    result, failed = run_module(fateflow_node.main, args("127.0.0.1:%d" % free_port(), free_port(), timeout=2))
     assert failed
-    assert result["msg"].startswith("ZooKeeper is unreachable at 127.0.0.1:")
+    assert result["msg"].startswith("FATE Flow on 127.0.0.1 cannot be checked: Could not connect to ZooKeeper "
+                                    "at 127.0.0.1:")
+    assert time.monotonic() - started < 10
 
 
-def test_wrong_credential_is_named(run_module, zookeeper, fate_client, flow_http):
+def test_wrong_credential_fails_at_once(run_module, zookeeper, fate_client, flow_http):
     FlowAnswer.servers = [fn.instance_id("127.0.0.1", flow_http)]
     register(fate_client, "127.0.0.1", 19360, flow_http)
-    result, failed = run_module(fateflow_node.main, args(zookeeper, flow_http, zookeeper_password="wrong"))
+    started = time.monotonic()
+    result, failed = run_module(fateflow_node.main, args(zookeeper, flow_http, auth_credential="fate:wrong",
+                                                          wait_timeout=60))
     assert failed
-    assert "check the FATE ZooKeeper credential" in result["msg"]
+    assert result["msg"] == ("FATE Flow on 127.0.0.1 cannot be checked: Not allowed to read "
+                             "/FATE-COMPONENTS/fate-flow/127.0.0.1%3A19360: the credential given lacks permission "
+                             "there; check the FATE ZooKeeper credential (auth_credential).")
+    assert time.monotonic() - started < 30, "a refusal does not heal by waiting"
+
+
+def test_waits_until_registered(run_module, zookeeper, fate_client, flow_http):
+    FlowAnswer.servers = [fn.instance_id("127.0.0.1", flow_http)]
+    timer = threading.Timer(2.5, register, (fate_client, "127.0.0.1", 19360, flow_http))
+    timer.start()
+    try:
+        result, failed = run_module(fateflow_node.main, args(zookeeper, flow_http, wait_timeout=20))
+    finally:
+        timer.cancel()
+    assert not failed, result
+    assert result["healthy"] and result["registered"] and result["reason"] == ""
+    assert 2 <= result["elapsed"] < 20
+
+
+def test_wait_timeout_bounds_the_wait(run_module, zookeeper, fate_client):
+    down = free_port()
+    started = time.monotonic()
+    result, failed = run_module(fateflow_node.main, args(zookeeper, down, wait_timeout=4))
+    took = time.monotonic() - started
+    assert failed and "is not healthy after 4s: no answer on http://127.0.0.1:%d" % down in result["msg"]
+    assert result["healthy"] is False and result["answers"] is False
+    assert 4 <= took < 4 + 8
+
+
+def test_anonymous_with_an_empty_credential(run_module, zookeeper, fate_client):
+    """'' means anonymous: a world-readable znode is read without a credential."""
+    fate_client.create(fn.znode_path("127.0.0.1", 19360), json.dumps({"host": "127.0.0.1"}).encode(),
+                       acl=OPEN_ACL_UNSAFE, ephemeral=True, makepath=True)
+    result, failed = run_module(fateflow_node.main, args(zookeeper, free_port(), auth_credential="", wait=False))
+    assert not failed, result
+    assert result["registered"] is True and result["registration"] == {"host": "127.0.0.1"}
+
+
+# (id, servers listed, raw body, registration: None, "own" or another host; expected report, words in reason)
+REPORTS = [
+    ("healthy", ["OWN", "flow-10.0.0.9-9380"], None, "own",
+     dict(healthy=True, answers=True, lists_itself=True, registered=True), None),
+    ("answers-not-listed", ["flow-10.0.0.9-9380"], None, "own",
+     dict(healthy=False, answers=True, lists_itself=False, registered=True), "does not list itself"),
+    ("not-registered", ["OWN"], None, None,
+     dict(healthy=False, answers=True, lists_itself=True, registered=False),
+     "its znode /FATE-COMPONENTS/fate-flow/127.0.0.1%3A19360 is missing"),
+    ("registered-as-another-host", ["OWN"], None, "127.0.0.2",
+     dict(healthy=False, answers=True, lists_itself=True, registered=False), "carries host '127.0.0.2'"),
+    ("no-answer", None, None, "own",
+     dict(healthy=False, answers=False, lists_itself=False, registered=True), "no answer on http://127.0.0.1:"),
+    ("json-not-an-object", [], b'["flow-127.0.0.1-9380"]', "own",
+     dict(healthy=False, answers=False, lists_itself=False, registered=True), "JSON that is not an object"),
+]
+
+
+@pytest.mark.parametrize("servers, raw, registered_as, expected, words",
+                         [case[1:] for case in REPORTS], ids=[case[0] for case in REPORTS])
+def test_report_without_waiting(run_module, zookeeper, fate_client, flow_http, servers, raw, registered_as,
+                                expected, words):
+    port = flow_http if servers is not None else free_port()
+    own = fn.instance_id("127.0.0.1", port)
+    FlowAnswer.servers = [own if s == "OWN" else s for s in servers or []]
+    FlowAnswer.body = raw
+    if registered_as is not None:
+        host = "127.0.0.1" if registered_as == "own" else registered_as
+        data = {"instance_id": fn.instance_id(host, port), "host": host, "grpc_port": 19360, "http_port": port}
+        fate_client.create(fn.znode_path("127.0.0.1", 19360), json.dumps(data).encode(), ephemeral=True,
+                           makepath=True)
+    started = time.monotonic()
+    result, failed = run_module(fateflow_node.main, args(zookeeper, port, wait=False, wait_timeout=60))
+    assert time.monotonic() - started < 15, "wait=false checks once"
+    assert not failed, result
+    assert result["changed"] is False
+    assert {key: result[key] for key in expected} == expected
+    assert (result["registration"] is None) == (registered_as is None)
+    if registered_as is not None:
+        assert result["registration"]["grpc_port"] == 19360
+    if expected["healthy"]:
+        assert result["reason"] == "" and result["servers"] == sorted(FlowAnswer.servers)
+    else:
+        assert words in result["reason"]
+    assert "database_login" not in result
+
+
+def test_report_when_zookeeper_is_unreachable(run_module, flow_http):
+    FlowAnswer.servers = [fn.instance_id("127.0.0.1", flow_http)]
+    result, failed = run_module(fateflow_node.main, args("127.0.0.1:%d" % free_port(), flow_http, wait=False,
+                                                          timeout=2))
+    assert not failed, result
+    assert result["answers"] is True and result["registered"] is False and result["healthy"] is False
+    assert result["reason"].startswith("Could not connect to ZooKeeper at 127.0.0.1:")
+
+
+@pytest.mark.parametrize("password, database, ok, words", [
+    ("RIGHT", "fate_flow", True, "logged in to MySQL at 127.0.0.1:PORT as fate (database fate_flow)"),
+    ("RIGHT", None, True, "logged in to MySQL at 127.0.0.1:PORT as fate"),
+    ("wrong-Secret9", "fate_flow", False, "Access denied for user 'fate'"),
+    ("RIGHT", "no_such_db", False, "no_such_db"),
+])
+def test_report_logs_in_to_mysql(run_module, zookeeper, fate_client, flow_http, mariadb, password, database, ok,
+                                 words):
+    FlowAnswer.servers = [fn.instance_id("127.0.0.1", flow_http)]
+    register(fate_client, "127.0.0.1", 19360, flow_http)
+    password = mariadb.password if password == "RIGHT" else password
+    result, failed = run_module(fateflow_node.main, args(
+        zookeeper, flow_http, wait=False, database_host="127.0.0.1", database_port=mariadb.port,
+        database_user=mariadb.user, database_password=password, database_name=database))
+    assert not failed, result
+    assert result["healthy"] is True, "the login is reported, not part of the node's health"
+    assert result["database_login"]["ok"] is ok
+    assert words.replace("PORT", str(mariadb.port)) in result["database_login"]["message"]
+    assert password not in result["database_login"]["message"]
+
+
+def test_report_names_mysql_that_does_not_answer(run_module, zookeeper, fate_client, flow_http):
+    FlowAnswer.servers = [fn.instance_id("127.0.0.1", flow_http)]
+    register(fate_client, "127.0.0.1", 19360, flow_http)
+    down = free_port()
+    result, failed = run_module(fateflow_node.main, args(
+        zookeeper, flow_http, wait=False, database_host="127.0.0.1", database_port=down,
+        database_user="fate", database_password="x-Secret1", database_name="fate_flow"))
+    assert not failed
+    assert result["database_login"]["ok"] is False
+    assert result["database_login"]["message"].startswith("cannot log in to MySQL at 127.0.0.1:%d as fate" % down)
+
+
+def test_database_user_needs_the_host(run_module, zookeeper):
+    result, failed = run_module(fateflow_node.main, args(zookeeper, free_port(), database_user="fate"))
+    assert failed and "database_host" in result["msg"]
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "", "10.0.0.1:9380"])
+def test_bad_host_refused(run_module, zookeeper, host):
+    result, failed = run_module(fateflow_node.main, args(zookeeper, free_port(), host=host))
+    assert failed and result["msg"].startswith("host: ")
 
 
 def test_unregistered_deletes_only_the_own_stale_znode(run_module, zookeeper, fate_client):

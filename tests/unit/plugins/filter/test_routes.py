@@ -29,6 +29,9 @@ HOSTVARS = {
      {"party": "10000", "service": "fateflow", "ip": "nginx.party", "port": 9999}),
     ("default", "10.0.0.1", 9360, "true",
      {"party": "default", "service": "fateflow", "ip": "10.0.0.1", "port": 9360, "is_secure": True}),
+    # rollsite takes the bare IPv6 address.
+    ("10000", "[fd00::5]", " 9370 ", None,
+     {"party": "10000", "service": "fateflow", "ip": "fd00::5", "port": 9370}),
 ])
 def test_fateflow_route(party, host, port, secure, expected):
     assert routes.fateflow_route(party, host, port, secure) == expected
@@ -39,6 +42,10 @@ def test_fateflow_route(party, host, port, secure, expected):
     ("", "h", 9999, "party must be"),
     ("10000", "h", 0, "port must be an integer 1-65535"),
     ("10000", "h", "grpc", "port must be an integer 1-65535"),
+    ("10000", "h", "1_000", "port must be an integer 1-65535"),
+    ("10000", "h", 9999.0, "port must be an integer 1-65535"),
+    ("10000", "0.0.0.0", 9999, "ip must be an address rollsite can connect to"),
+    ("10000", "h:9370", 9999, "ip must be an address rollsite can connect to"),
 ])
 def test_fateflow_route_refuses(party, host, port, words):
     with pytest.raises(AnsibleFilterError) as error:

@@ -118,6 +118,45 @@ def test_kazoo_round_trip():
     ("fate:fate", [("digest", "fate:3TfzM2VxkWu8TEjoqf95CBJqfEQ=")]),
     ("fate:pa:ss", [("digest", zk.digest_id("fate", "pa:ss"))]),
     (None, []),
+    ("", []),
 ])
 def test_session_identities(credential, expected):
     assert zk.session_identities({"auth_scheme": "digest", "auth_credential": credential}) == expected
+
+
+class RecordingClient:
+    """Stands in for KazooClient: records how connect() builds the session."""
+    made = []
+
+    def __init__(self, **kwargs):
+        type(self).made.append(kwargs)
+
+    def start(self, timeout):
+        pass
+
+
+@pytest.mark.parametrize("credential, auth_data", [
+    (None, None),
+    ("", None),  # '' is anonymous, so that module_defaults can pass it where it cannot omit
+    ("fate:pw", [("digest", "fate:pw")]),
+])
+def test_connect_credential(monkeypatch, credential, auth_data):
+    monkeypatch.setattr(zk, "KazooClient", RecordingClient)
+    RecordingClient.made = []
+    params = dict(hosts=["10.0.0.1:2181", "10.0.0.2:2181"], auth_scheme="digest", auth_credential=credential,
+                  timeout=5.0, use_tls=False)
+    zk.connect(params)
+    assert RecordingClient.made == [dict({"hosts": "10.0.0.1:2181,10.0.0.2:2181", "timeout": 5.0},
+                                         **({"auth_data": auth_data} if auth_data else {}))]
+
+
+@pytest.mark.parametrize("changes, words", [
+    (dict(auth_credential="fate"), "must be 'user:password'"),
+    (dict(timeout=0), "above 0"),
+    (dict(hosts=[" , "]), "hosts is empty"),
+])
+def test_connect_refuses(monkeypatch, changes, words):
+    monkeypatch.setattr(zk, "KazooClient", RecordingClient)
+    params = dict(dict(hosts=["10.0.0.1:2181"], auth_scheme="digest", auth_credential=None, timeout=5.0), **changes)
+    with pytest.raises(zk.ZookeeperModuleError, match=words):
+        zk.connect(params)

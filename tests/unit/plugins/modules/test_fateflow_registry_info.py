@@ -25,6 +25,14 @@ FLOW_2 = json.dumps({"instance_id": "flow-10.0.0.2-9380", "timestamp": 176440000
     ("10.0.0.5%3A9360", b'{"host": "10.0.0.5", "grpc_port": "9360", "http_port": "9380", "version": 1.11}', 1,
      {"host": "10.0.0.5", "grpc_port": 9360, "http_port": 9380, "version": "1.11",
       "instance_id": None, "timestamp": None, "ephemeral": True}),
+    # FATE quotes host:port with the IPv6 host unbracketed: the port is after the last colon.
+    ("fd00%3A%3A2%3A9360", b"[1, 2]", 0,
+     {"host": "fd00::2", "grpc_port": 9360, "http_port": None, "version": None,
+      "instance_id": None, "timestamp": None, "ephemeral": False}),
+    # A child that is not host:port keeps its name as the host.
+    ("stray", b"", 0,
+     {"host": "stray", "grpc_port": None, "http_port": None, "version": None,
+      "instance_id": None, "timestamp": None, "ephemeral": False}),
 ])
 def test_decode_registration(znode, data, ephemeral, expected):
     expected = dict(expected, znode=znode)
