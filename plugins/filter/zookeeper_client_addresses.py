@@ -67,7 +67,9 @@ def zookeeper_client_addresses(members, hostvars, port=2181):
         try:
             addresses.append(host_port(address, member_port))
         except ValueError as exc:
-            raise AnsibleFilterError("zookeeper_client_addresses: member %s: %s" % (member, exc))
+            raise AnsibleFilterError(
+                "zookeeper_client_addresses: member %s (address %s, party_zookeeper_client_port %s): %s"
+                % (member, address, member_port, exc))
     return addresses
 
 

@@ -198,7 +198,7 @@ CASES = [
          words=["Each member needs its own myid", "z1=1, z2=1"]),
     dict(id="zookeeper-port-out-of-range", role="fateflow.ha.zookeeper",
          variables={"party_zookeeper_client_port": 65536},
-         words=["Ports are whole numbers 1-65535: fix party_zookeeper_client_port=65536"]),
+         words=["party_zookeeper_client_port 65536", "is not a TCP port (1-65535)"]),
 ]
 
 

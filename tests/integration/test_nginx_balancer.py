@@ -90,7 +90,9 @@ class Balancer:
               hosts: lb
               gather_facts: false
               vars_files:
+                - %s/roles/party/defaults/main.yml
                 - %s/defaults/main.yml
+                - %s/vars/main.yml
               tasks:
                 - name: Write the configuration, tested by nginx first
                   ansible.builtin.template:
@@ -98,7 +100,7 @@ class Balancer:
                     dest: "{{ nginx_fateflow_conf_dir }}/nginx.conf"
                     mode: "0644"
                     validate: nginx -t -q -c %%s
-            """ % (ROLE, ROLE)))
+            """ % (ROOT, ROLE, ROLE, ROLE)))
         os.makedirs(self.tmp / "state", exist_ok=True)
         # A configuration of its own, whatever the checkout's ansible.cfg adds.
         (self.tmp / "ansible.cfg").write_text("[defaults]\n")
