@@ -73,6 +73,15 @@ def tcp_reachable(host, port, timeout=3.0):
     return True
 
 
+# The health endpoint of each major version: (method, path).
+HEALTH_REQUESTS = {1: ("POST", "/v1/version/get"), 2: ("GET", "/v2/server/fateflow")}
+
+
+def health_request(major):
+    """``(method, path)`` of the health endpoint of FATE Flow ``major`` (1 or 2)."""
+    return HEALTH_REQUESTS[1 if major == 1 else 2]
+
+
 def health(host, http_port, major, timeout=STEP_TIMEOUT):
     """Ask the node for its health once.
 
@@ -80,13 +89,13 @@ def health(host, http_port, major, timeout=STEP_TIMEOUT):
     ``servers`` the instance ids it lists (2.x; empty on 1.x), ``reason`` why not when it did not.
     """
     base = "http://%s" % host_port(host, http_port)
+    method, path = health_request(major)
+    url = base + path
     try:
-        if major == 1:
-            url = base + "/v1/version/get"
+        if method == "POST":
             resp = open_url(url, method="POST", data=json.dumps({}),
                             headers={"Content-Type": "application/json"}, timeout=timeout)
         else:
-            url = base + "/v2/server/fateflow"
             resp = open_url(url, method="GET", timeout=timeout)
         text = resp.read().decode("utf-8", "replace")
     except Exception as exc:  # any connection or HTTP error means "not healthy yet"
