@@ -80,7 +80,7 @@ def test_full_node_check_mode_then_run_then_rerun(tmp_path, fate_home):
 def test_extra_node_properties_only_host_line(tmp_path, fate_home):
     properties = fate_home / "eggroll" / "conf" / "eggroll.properties"
     variables = {"eggroll_route_fate_home": str(fate_home), "eggroll_route_node": "extra_flow",
-                 "eggroll_route_rollsite_host": "192.168.0.1", "eggroll_route_stop_extra_rollsite": False,
+                 "party_rollsite_host": "192.168.0.1", "eggroll_route_stop_extra_rollsite": False,
                  "eggroll_route_backup": False}
     stats, _ = run_role(tmp_path, variables)
     assert stats["changed"] == 1 and stats["failures"] == 0
@@ -96,7 +96,7 @@ REFUSALS = [
     ("wrong-layout-path", {"eggroll_route_layout": "osx"}, "No route table at"),
     ("osx-without-party", {"eggroll_route_layout": "osx", "eggroll_route_self_party": []}, "self_party"),
     ("unknown-node", {"eggroll_route_node": "half"}, "eggroll_route_node"),
-    ("extra-without-rollsite", {"eggroll_route_node": "extra_flow"}, "eggroll_route_rollsite_host"),
+    ("extra-without-rollsite", {"eggroll_route_node": "extra_flow"}, "party_rollsite_host"),
 ]
 
 
