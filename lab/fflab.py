@@ -48,7 +48,9 @@ SSH_WAIT_SECONDS = 30
 
 # Directories that every lab host gets a private copy of. "copy": seeded from the
 # machine's own directory on first use (configuration shipped by a package);
-# "tree": the machine's directory layout without its files; "empty": nothing.
+# "tree": the machine's directory layout without its files; "empty": nothing; "sticky": nothing,
+# writable by every user as /tmp is (a real host's /tmp is its own: MariaDB's bootstrap and
+# other programs keep temporary files there that another host must not see or remove).
 PRIVATE_DIRS = [
     ("/data/projects", "empty"),
     ("/etc/nginx", "copy"),
@@ -58,6 +60,7 @@ PRIVATE_DIRS = [
     ("/var/lib/mysql", "empty"),
     ("/var/lib/zookeeper", "empty"),
     ("/var/log", "tree"),
+    ("/tmp", "sticky"),
 ]
 # One directory that all hosts of a lab share, standing in for a site's NFS mount.
 SHARED_DIR = "/data/shared"
@@ -350,6 +353,8 @@ class Lab:
                     os.chown(root + dirpath, st.st_uid, st.st_gid)
             else:
                 os.makedirs(target)
+                if how == "sticky":
+                    os.chmod(target, 0o1777)
         os.makedirs(os.path.join(root, "run"), exist_ok=True)
 
     def sshd_config(self, host, address):

@@ -97,6 +97,11 @@ def test_up_makes_reachable_hosts_with_private_trees(clean_lab, tmp_path):
     # /data/shared is one directory for all hosts of the lab.
     ssh(addresses["alpha"], "echo shared > /data/shared/file")
     assert ssh(addresses["beta"], "cat /data/shared/file").stdout.strip() == "shared"
+    # /tmp is each host's own, writable by every user (sticky), as on a real host.
+    ssh(addresses["alpha"], "echo alpha > /tmp/fflab-owner")
+    assert ssh(addresses["beta"], "test -e /tmp/fflab-owner || echo absent").stdout.strip() == "absent"
+    assert ssh(addresses["beta"], "stat -c %a /tmp").stdout.strip() == "1777"
+    assert not os.path.exists("/tmp/fflab-owner")
 
 
 def test_up_twice_changes_nothing(clean_lab):
