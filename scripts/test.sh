@@ -3,10 +3,11 @@
 # MariaDB, nginx and supervisord started by the tests), the lab's own tests, and every
 # molecule scenario on lab hosts. Exits non-zero when anything fails.
 #
-# Two tracks run at once: the longest molecule scenario (ha) on its lab hosts, and pytest
-# (loopback services in temporary directories) followed by the other scenarios, each on a lab
-# of its own. Each step's output goes to .lab/test-logs/<step>.log; a failed step's tail is printed.
+# Two tracks run at once: the longest molecule scenario (ha) on its lab hosts, and the linters,
+# pytest (loopback services in temporary directories) and the other scenarios, each on a lab of
+# its own. Each step's output goes to .lab/test-logs/<step>.log; a failed step's tail is printed.
 set -uo pipefail
+run_start=$SECONDS
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 bash scripts/setup.sh || exit 1
@@ -16,7 +17,6 @@ bash scripts/setup.sh || exit 1
 logs=.lab/test-logs
 rm -rf "$logs"
 mkdir -p "$logs"
-run_start=$SECONDS
 
 # step NAME COMMAND...: runs the command with its output in the step's log, prints one line when
 # it starts and one when it ends, and records the result in <log>.status (read at the end).
@@ -30,13 +30,10 @@ step() {
     echo ok >"$log.status"
   else
     echo "=== $name: FAILED ($((SECONDS - start)) s); the end of $log:"
-    tail -n 60 "$log" | sed "s/^/  [$name] /"
+    tail -n 60 "$log" | sed -e 's/\x1b\[[0-9;]*m//g' -e "s/^/  [$name] /"
     echo failed >"$log.status"
   fi
 }
-
-step yamllint yamllint -s .
-step ansible-lint ansible-lint -q
 
 scenarios=()
 for dir in extensions/molecule/*/; do
@@ -53,6 +50,8 @@ if [ -d "extensions/molecule/$long" ]; then
   step "molecule $long" molecule test -s "$long" &
   long_pid=$!
 fi
+step yamllint yamllint -s .
+step ansible-lint ansible-lint -q
 step pytest python -m pytest -q -p no:cacheprovider tests
 for scenario in "${others[@]}"; do
   step "molecule $scenario" molecule test -s "$scenario"
@@ -71,7 +70,7 @@ for name in "${steps[@]}"; do
     failed+=("$name")
   fi
 done
-echo "=== all steps: $((SECONDS - run_start)) s"
+echo "=== all steps, set-up included: $((SECONDS - run_start)) s"
 [ ${#failed[@]} -eq 0 ] || echo "failed: ${failed[*]}"
 echo "tests: $passed passed, ${#failed[@]} failed"
 [ ${#failed[@]} -eq 0 ]
