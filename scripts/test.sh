@@ -29,8 +29,12 @@ step() {
     echo "=== $name: ok ($((SECONDS - start)) s)"
     echo ok >"$log.status"
   else
-    echo "=== $name: FAILED ($((SECONDS - start)) s); the end of $log:"
-    tail -n 60 "$log" | sed -e 's/\x1b\[[0-9;]*m//g' -e "s/^/  [$name] /"
+    # The first errors (molecule's tail is mostly its clean-up), then the end of the log.
+    echo "=== $name: FAILED ($((SECONDS - start)) s); the first errors and the end of $log:"
+    sed -e 's/\x1b\[[0-9;]*m//g' "$log" | grep -m 2 -E -A 15 'fatal:|^(FAILED|ERROR) ' \
+      | sed "s/^/  [$name] /"
+    echo "  [$name] ..."
+    tail -n 30 "$log" | sed -e 's/\x1b\[[0-9;]*m//g' -e "s/^/  [$name] /"
     echo failed >"$log.status"
   fi
 }
