@@ -42,14 +42,20 @@ class MariadbServer(ServerProcess):
             raise RuntimeError("%s is missing: install the Debian package mariadb-server" % MARIADBD)
         # Running as root, the server must be told to stay root: there is no mysql-owned datadir here.
         user = ["--user=root"] if os.geteuid() == 0 else []
+        # A temporary directory of its own: a starting server deletes every "#sql*" file in its
+        # tmpdir, so with the shared /tmp it breaks other servers' work (a lab host's MariaDB
+        # being initialised while the tests run, or another test's server).
+        tmpdir = os.path.join(self.dir, "tmp")
+        os.makedirs(tmpdir, exist_ok=True)
+        options = user + ["--tmpdir=%s" % tmpdir]
         subprocess.run([INSTALL_DB, "--no-defaults", "--auth-root-authentication-method=socket", "--skip-test-db",
-                        "--datadir=%s" % self.datadir] + user,
+                        "--datadir=%s" % self.datadir] + options,
                        check=True, capture_output=True, timeout=120)
         self.log = open(os.path.join(self.dir, "server.log"), "wb")
         self.process = subprocess.Popen(
             [MARIADBD, "--no-defaults", "--datadir=%s" % self.datadir, "--socket=%s" % self.socket,
              "--port=%d" % self.port, "--bind-address=127.0.0.1", "--pid-file=%s" % os.path.join(self.dir, "pid"),
-             "--skip-log-bin", "--innodb-buffer-pool-size=16M", "--skip-name-resolve"] + user,
+             "--skip-log-bin", "--innodb-buffer-pool-size=16M", "--skip-name-resolve"] + options,
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + wait_seconds
         while True:
