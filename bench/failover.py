@@ -13,6 +13,18 @@ steady load (lab/flow_load.py, GET /v2/provider/query: a read through Flow's dat
            load runs for as long as the restart takes
   zk       SIGKILL to the ZooKeeper leader (supervisord starts it again, as deployed)
 
+The balancer cases (a party with a virtual IP, party_nginx_vip, on two Nginx hosts) send the same
+load through the virtual IP ("vip") and, as clients did before there was one, through the first
+Nginx host's own address ("first"), while the host that holds the virtual IP (the master) fails:
+
+  nginx-kill     SIGKILL to the master's Nginx, master process and workers (supervisord starts it again)
+  nginx-link     the master's link taken down until the load ends, then up
+  nginx-rolling  playbooks/rolling_restart.yml --tags nginx (the virtual IP moved off each host first)
+
+In nginx-kill and nginx-link a toy job is submitted through the virtual IP when the load starts
+(running when the fault hits) and another as soon as the virtual IP answers again; both must
+succeed. keepalived's state changes (run/transitions.log on each Nginx host) give the takeover time.
+
 ZooKeeper's registry (/FATE-COMPONENTS/fate-flow) is polled every 0.2 s during each case. After
 each case the party is restored and must be healthy again (every ZooKeeper member serving, both
 Flow nodes healthy and registered, both nginx answering), and the seed's fail_timeout (60 s) must
@@ -23,8 +35,8 @@ OUT/failover.png (latency and failures over time, fault marked) and OUT/loads/*.
 request). OUT defaults to .lab/fob/bench/. The lab is taken down at the end unless --keep-lab.
 
     .venv/bin/pip install -r requirements/bench.txt     # matplotlib, for the PNG
-    .venv/bin/python bench/failover.py [--cases kill link rolling zk] [--rate 20] [--seconds 60]
-        [--reuse] [--keep-lab] [--out DIR]
+    .venv/bin/python bench/failover.py [--cases kill link rolling zk nginx-kill nginx-link nginx-rolling]
+        [--rate 20] [--seconds 60] [--reuse] [--keep-lab] [--lab NAME] [--out DIR]
 """
 
 import argparse
@@ -60,8 +72,20 @@ SEED_CONF = os.path.join(ROOT, "bench", "seed_nginx.conf")
 LAB = "fob"
 LAB_DIR = os.path.join(ROOT, ".lab", LAB)
 
-CASES = ("kill", "link", "rolling", "zk")
+CASES = ("kill", "link", "rolling", "zk", "nginx-kill", "nginx-link", "nginx-rolling")
 CONFIGS = ("ours", "seed")
+# ---- The balancer cases (a virtual IP on two Nginx hosts) ----
+BALANCER_CASES = ("nginx-kill", "nginx-link", "nginx-rolling")
+BALANCER_CONFIGS = ("vip", "first")
+NGINX_PROGRAM = "fate-nginx"
+KEEPALIVED_RUN_DIR = "/data/projects/common/keepalived/run"
+TOY_END_STATES = ("success", "failed", "canceled", "timeout")
+
+
+def configs_of(case):
+    """The two loads of a case: the role's Nginx and the seed's, or the virtual IP and the first host."""
+    return BALANCER_CONFIGS if case in BALANCER_CASES else CONFIGS
+# ---- end of the balancer cases' settings ----
 # The fateflow_ha, zookeeper and service_manager roles' defaults, which the lab party keeps.
 FLOW_HTTP_PORT = 9380
 FLOW_GRPC_PORT = 9360
@@ -94,6 +118,8 @@ class Lab:
         settings = yaml.safe_load(open(os.path.join(GROUP_VARS, "all", "site.yml"), encoding="utf-8"))
         self.zk_auth = "%s:%s" % (settings["party_zookeeper_user"], settings["party_zookeeper_password"])
         self.nginx_http_port = int(settings["party_nginx_http_port"])
+        self.party_id = str(settings["party_id"])
+        self.vip = None
 
     def step(self, name, cmd):
         """Run one bring-up step, its output in a log file; a failure ends the benchmark."""
@@ -127,6 +153,14 @@ class Lab:
         inventory = yaml.safe_load(open(self.hosts_file, encoding="utf-8"))["all"]
         self.address = {h: v["ansible_host"] for h, v in inventory["hosts"].items()}
         self.groups = {g: list((spec or {}).get("hosts") or {}) for g, spec in inventory["children"].items()}
+        # The virtual IP as the inventory resolves it (group_vars derive it from the lab's subnet).
+        out = subprocess.run(["ansible", "-i", self.inventory_dir, "localhost", "-o", "-m", "ansible.builtin.debug",
+                              "-a", "var=party_nginx_vip"], capture_output=True, text=True, cwd=ROOT, env=ansible_env())
+        found = out.stdout.split("=>", 1)[-1] if "=>" in out.stdout else "{}"
+        try:
+            self.vip = json.loads(found).get("party_nginx_vip") or None
+        except ValueError:
+            self.vip = None
 
     def playbook_cmd(self, playbook, *extra):
         # FATE's algorithms serve toy jobs only: the API under test does not need them.
@@ -285,6 +319,62 @@ def flow_api(url, timeout=3.0):
     return body if isinstance(body, dict) else None
 
 
+class ToyJob(threading.Thread):
+    """The seed's toy job (`flow test toy`) through FATE Flow 2.x's HTTP API, as playbooks/tasks/toy_job.yml
+    submits it: started once `after` returns (at once without it), followed until it ends."""
+
+    def __init__(self, api, party_id, label, after=None, host_party_id="10000", timeout=300):
+        super().__init__(daemon=True)
+        self.api, self.party_id, self.label, self.after = api, party_id, label, after
+        self.host_party_id, self.timeout = host_party_id, timeout
+        self.outcome = {"label": label, "job_id": None, "status": "not submitted", "seconds": None}
+
+    def call(self, path, body=None):
+        request = urllib.request.Request(self.api + path, method="POST" if body is not None else "GET",
+                                         data=json.dumps(body).encode() if body is not None else None,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as resp:
+            return json.loads(resp.read() or b"{}")
+
+    def run(self):
+        if self.after:
+            self.after()
+        started = self.outcome["submitted_at"] = time.time()
+        dag = {"dag_schema": {"schema_version": "2.0.0.alpha", "dag": {
+            "stage": "default",
+            "parties": [{"role": "guest", "party_id": [self.party_id]}, {"role": "host", "party_id": [self.host_party_id]}],
+            "tasks": {"toy_example_0": {"component_ref": "toy_example", "parameters": {"data_num": 1024, "partition": 4}}}}}}
+        # Nginx never resends a POST a dying server dropped (502): retried, as an HA client should.
+        for attempt in range(5):
+            try:
+                answer = self.call("/v2/job/submit", dag)
+                break
+            except OSError as exc:
+                self.outcome["status"] = "submit failed: %s" % exc
+                time.sleep(2)
+        else:
+            return
+        self.outcome["job_id"] = answer.get("job_id")
+        if answer.get("code") != 0 or not answer.get("job_id"):
+            self.outcome["status"] = "submit refused: %s" % answer.get("message")
+            return
+        while time.time() - started < self.timeout:
+            time.sleep(2)
+            try:
+                data = self.call("/v2/job/query?job_id=%s&party_id=%s" % (answer["job_id"], self.party_id)).get("data") or []
+            except OSError:
+                continue
+            states = sorted({row.get("status") for row in data})
+            self.outcome["status"] = ",".join(str(state) for state in states)
+            if data and set(states) <= set(TOY_END_STATES):
+                break
+        self.outcome["seconds"] = round(time.time() - started, 1)
+
+    def finish(self):
+        self.join(timeout=self.timeout + 120)
+        return dict(self.outcome)
+
+
 class Bench:
     def __init__(self, args, lab, watch, out):
         self.args = args
@@ -298,6 +388,10 @@ class Bench:
             "ours": "http://%s:%d%s" % (self.lb, lab.nginx_http_port, args.path),
             "seed": "http://%s:%d%s" % (self.lb, SEED_HTTP_PORT, args.path),
         }
+        self.nginx_hosts = lab.groups["nginx"]
+        if lab.vip:
+            self.urls["vip"] = "http://%s:%d%s" % (lab.vip, lab.nginx_http_port, args.path)
+            self.urls["first"] = self.urls["ours"]
         self.endpoints = {h: "%s:%d" % (lab.address[h], FLOW_GRPC_PORT) for h in self.flows}
 
     # ---- health --------------------------------------------------------------------------
@@ -320,7 +414,82 @@ class Bench:
             body = flow_api(url)
             if not body or body.get("code") != 0:
                 found.append("%s nginx does not answer" % config)
+        if self.lab.vip:
+            states = self.vrrp_states()
+            if sorted(states.values()) != sorted(["MASTER"] + ["BACKUP"] * (len(states) - 1)):
+                found.append("keepalived states %s" % states)
         return found
+
+    # ---- the balancer cases: keepalived, the virtual IP, toy jobs ------------------------------
+    def vrrp_states(self):
+        return {h: self.lab.run(h, "cat", KEEPALIVED_RUN_DIR + "/state", check=False).strip() or "none"
+                for h in self.nginx_hosts}
+
+    def vip_holder(self):
+        holders = [h for h in self.nginx_hosts
+                   if self.lab.run(h, "ip", "-o", "-4", "addr", "show", "to", self.lab.vip + "/32").strip()]
+        if len(holders) != 1:
+            raise RuntimeError("the virtual IP %s is held by %s, not by one host" % (self.lab.vip, holders or "no host"))
+        return holders[0]
+
+    def transitions(self, since):
+        """keepalived's state changes on each Nginx host after `since`, as (seconds after it, host, state)."""
+        found = []
+        for host in self.nginx_hosts:
+            for line in self.lab.run(host, "cat", KEEPALIVED_RUN_DIR + "/transitions.log", check=False).splitlines():
+                parts = line.split()
+                if len(parts) != 3:
+                    continue
+                when = datetime.datetime.strptime(parts[0], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+                    tzinfo=datetime.timezone.utc).timestamp()
+                if when >= since:
+                    found.append((round(when - since, 2), host, parts[2]))
+        return sorted(found)
+
+    def toy_job(self, label, after=None):
+        """A toy job through the virtual IP, started now (or once `after` returns) and followed in a thread."""
+        job = ToyJob("http://%s:%d" % (self.lab.vip, self.lab.nginx_http_port), self.lab.party_id, label, after)
+        job.start()
+        return job
+
+    def vip_answers_again(self):
+        """Returns once FATE Flow answers through the virtual IP (polled every 0.1 s)."""
+        url = "http://%s:%d/v2/server/fateflow" % (self.lab.vip, self.lab.nginx_http_port)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            body = flow_api(url, timeout=1.0)
+            if body and body.get("code") == 0:
+                return
+            time.sleep(0.1)
+
+    def fault_nginx_kill(self, load_end):
+        master = self.vip_holder()
+        pid = self.lab.program_pid(master, NGINX_PROGRAM)
+        workers = self.lab.run(master, "ps", "-o", "pid=", "--ppid", str(pid)).split()
+        fault = time.time()
+        self.lab.run(master, "kill", "-KILL", str(pid), *workers)
+        self.after_fault_job = self.toy_job("submitted when the VIP answers again", self.vip_answers_again)
+        return fault, None, "SIGKILL to Nginx on the master %s (master pid %d and %d workers); supervisord starts it" % (
+            master, pid, len(workers))
+
+    def fault_nginx_link(self, load_end):
+        master = self.vip_holder()
+        fault = time.time()
+        subprocess.check_call([FFLAB, "--lab", LAB, "link", master, "down"])
+        try:
+            self.after_fault_job = self.toy_job("submitted when the VIP answers again", self.vip_answers_again)
+            time.sleep(max(0.0, load_end - time.time()))
+        finally:
+            subprocess.check_call([FFLAB, "--lab", LAB, "link", master, "up"])
+        restore = time.time()
+        return fault, restore, "the master %s's link down for %.0f s (packets dropped), then up" % (master, restore - fault)
+
+    def fault_nginx_rolling(self, load_end):
+        fault = time.time()
+        self.lab.step("rolling_restart_nginx", self.lab.playbook_cmd("playbooks/rolling_restart.yml", "--tags", "nginx"))
+        restore = time.time()
+        return fault, restore, "rolling_restart.yml --tags nginx: both Nginx hosts, %.0f s" % (restore - fault)
+    # ---- end of the balancer cases ----
 
     def wait_healthy(self, timeout=300):
         deadline = time.monotonic() + timeout
@@ -379,7 +548,7 @@ class Bench:
     # ---- one case --------------------------------------------------------------------------
     def start_loads(self, case, seconds):
         procs = {}
-        for config in CONFIGS:
+        for config in configs_of(case):
             path = os.path.join(self.out, "loads", "%s-%s.json" % (case, config))
             stderr = open(os.path.join(self.out, "logs", "load-%s-%s.log" % (case, config)), "w", encoding="utf-8")
             cmd = [sys.executable, FLOW_LOAD, "--url", self.urls[config], "--rate", str(self.args.rate),
@@ -394,7 +563,7 @@ class Bench:
 
     def run_case(self, case):
         self.wait_healthy()
-        open_ended = case == "rolling"
+        open_ended = case in ("rolling", "nginx-rolling")
         # A rolling restart lasts as long as it lasts (15 min on a busy lab): its load is stopped
         # once it is over, and bounded by flow_load's own limit.
         seconds = 1800 if open_ended else self.args.seconds
@@ -403,9 +572,12 @@ class Bench:
         started = time.time()
         load_before = os.getloadavg()[0]
         completed = False
+        # A job already running when a balancer fault hits, and one submitted right after it.
+        running_job = self.toy_job("running when the fault hits") if case in ("nginx-kill", "nginx-link") else None
+        self.after_fault_job = None
         try:
             time.sleep(self.args.fault_at)
-            fault, restore, detail = getattr(self, "fault_" + case)(started + seconds)
+            fault, restore, detail = getattr(self, "fault_" + case.replace("-", "_"))(started + seconds)
             log("case %s: %s" % (case, detail))
             if open_ended:
                 time.sleep(self.args.tail)
@@ -439,11 +611,18 @@ class Bench:
             report = json.load(open(path, encoding="utf-8"))
             result[config] = summarize(report, fault)
         # The loads' own length (a fault may go on after them, as the link case's wait does).
-        result["load_seconds"] = max(result[config]["duration"] for config in CONFIGS)
+        result["load_seconds"] = max(result[config]["duration"] for config in configs_of(case))
+        if case in BALANCER_CASES:
+            result["vrrp_transitions"] = self.transitions(fault)
+            result["toy_jobs"] = [job.finish() for job in (running_job, self.after_fault_job) if job is not None]
+            for job in result["toy_jobs"]:
+                job["submitted_after_fault"] = round(job.pop("submitted_at", fault) - fault, 2)
+            for job in result["toy_jobs"]:
+                log("case %s: toy job %s: %s" % (case, job["label"], job))
         # The seed's nginx keeps a node it marked failed out for fail_timeout: let that pass, so
         # that the next case starts with both nodes in both upstreams.
         settle = (restore or fault) + SEED_FAIL_TIMEOUT + 1 - time.time()
-        if settle > 0 and case != self.args.cases[-1]:
+        if settle > 0 and case != self.args.cases[-1] and case not in BALANCER_CASES:
             log("case %s: %.0f s for the seed's fail_timeout to pass" % (case, settle))
             time.sleep(settle)
         return result
@@ -464,6 +643,9 @@ def summarize(report, fault):
         "p99": report["p99"],
         "max": report["max"],
         "slower_than_3s": len(slow),
+        # From the first failing request's due time to the end of the last failing one.
+        "failure_window": round(max(r[0] + r[1] for r in failures) - failures[0][0], 2) if failures else 0.0,
+        "last_failure_due_after_fault": round(failures[-1][0] - offset, 2) if failures else None,
         "fault_offset": round(offset, 3),
         "first_failures": [{"due_after_fault": round(r[0] - offset, 2), "latency": r[1], "status": r[2],
                             "outcome": r[3]} for r in failures[:5]],
@@ -490,28 +672,35 @@ def fmt(value, unit=""):
 
 
 def print_table(results, node):
-    head = "%-8s %-5s %6s %6s %8s %8s %8s %7s  %s" % (
-        "case", "nginx", "sent", "failed", "p50 s", "p99 s", "max s", ">3 s", "registration of %s: left / back (s)" % node)
+    head = "%-13s %-5s %6s %6s %7s %8s %8s %8s %7s  %s" % (
+        "case", "nginx", "sent", "failed", "fail s", "p50 s", "p99 s", "max s", ">3 s",
+        "registration of %s: left / back (s)" % node)
     print(head)
     print("-" * len(head))
     for case, result in results.items():
         reg = result["registration"]
-        for config in CONFIGS:
+        for config in configs_of(case):
             figures = result[config]
             regs = ""
-            if config == "ours":
+            if config == configs_of(case)[0]:
                 regs = "; ".join("%s %s / %s" % (h, fmt(r["left_after"]), fmt(r["back_after"])) for h, r in reg.items()
                                  if h == node or case == "rolling")
-            print("%-8s %-5s %6d %6d %8s %8s %8s %7d  %s" % (
-                case if config == "ours" else "", config, figures["sent"], figures["failed"], fmt(figures["p50"]),
+            print("%-13s %-5s %6d %6d %7s %8s %8s %8s %7d  %s" % (
+                case if config == configs_of(case)[0] else "", config, figures["sent"], figures["failed"],
+                fmt(figures.get("failure_window")), fmt(figures["p50"]),
                 fmt(figures["p99"]), fmt(figures["max"]), figures["slower_than_3s"], regs))
     for case, result in results.items():
         print("%s: %s (fault %.1f s into the load of %.0f s; host load average %s -> %s on %d cores)" % (
             case, result["fault"], result["fault_at"], result["load_seconds"], result["host_load_average"][0],
             result["host_load_average"][1], os.cpu_count()))
-        for config in CONFIGS:
+        for config in configs_of(case):
             if result[config]["failure_kinds"]:
                 print("  %s failures: %s" % (config, result[config]["failure_kinds"]))
+        if "vrrp_transitions" in result:
+            print("  keepalived after the fault (s, host, state): %s" % result["vrrp_transitions"])
+        for job in result.get("toy_jobs", []):
+            print("  toy job %s: %s %s in %s s (submitted %s s after the fault)" % (
+                job["label"], job["job_id"], job["status"], job["seconds"], job.get("submitted_after_fault")))
 
 
 def plot(results, path):
@@ -528,7 +717,7 @@ def plot(results, path):
     fig, axes = plt.subplots(len(cases), 2, figsize=(14, 3.2 * len(cases)), squeeze=False, sharey=True)
     for row, case in enumerate(cases):
         result = results[case]
-        for col, config in enumerate(CONFIGS):
+        for col, config in enumerate(configs_of(case)):
             ax = axes[row][col]
             series = result[config]["series"]
             ok = [(t, lat) for t, lat, failed in series if not failed]
@@ -558,6 +747,7 @@ def plot(results, path):
 
 
 def main():
+    global LAB, LAB_DIR
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", nargs="+", choices=CASES, help="default: every case")
     parser.add_argument("--rate", type=float, default=20.0, help="requests a second on EACH nginx (max 150)")
@@ -571,10 +761,13 @@ def main():
     parser.add_argument("--path", default="/v2/provider/query",
                         help="Flow API path the load GETs (read-only)")
     parser.add_argument("--node", default="flow2", help="the Flow node that fails")
-    parser.add_argument("--out", default=os.path.join(LAB_DIR, "bench"))
+    parser.add_argument("--out", help="default: .lab/LAB/bench")
+    parser.add_argument("--lab", default=LAB, help="the lab's name (default %s); with --reuse, a lab already up" % LAB)
     parser.add_argument("--reuse", action="store_true", help="use lab fob as it is (up, site applied)")
     parser.add_argument("--keep-lab", action="store_true", help="leave lab fob up at the end")
     args = parser.parse_args()
+    LAB, LAB_DIR = args.lab, os.path.join(ROOT, ".lab", args.lab)
+    args.out = args.out or os.path.join(LAB_DIR, "bench")
     if not 0 < args.rate <= 150:
         parser.error("--rate must be more than 0 and at most 150 (two loads run at once)")
     if not 0 < args.fault_at < args.seconds <= 60:
@@ -586,6 +779,7 @@ def main():
             log("case rolling left out: this checkout has no playbooks/rolling_restart.yml")
     elif "rolling" in args.cases and not rolling_playbook:
         parser.error("case rolling needs playbooks/rolling_restart.yml, which this checkout lacks")
+    args.cases_given = args.cases is not None
     args.cases = [c for c in CASES if c in args.cases]
 
     for sub in ("loads", "logs"):
@@ -601,6 +795,10 @@ def main():
     lab.load_inventory()
     if args.node not in lab.groups["fateflow"]:
         parser.error("--node must be one of the Flow nodes: %s" % ", ".join(lab.groups["fateflow"]))
+    if not lab.vip or len(lab.groups.get("nginx", [])) < 2:
+        if args.cases_given and set(args.cases) & set(BALANCER_CASES):
+            parser.error("the balancer cases need a virtual IP (party_nginx_vip) on two Nginx hosts")
+        args.cases = [c for c in args.cases if c not in BALANCER_CASES]
 
     seed = SeedNginx(lab)
     watch = RegistryWatch(["%s:%d" % (lab.address[h], ZK_PORT) for h in lab.groups["zookeeper"]], lab.zk_auth)
@@ -612,7 +810,7 @@ def main():
         for case in args.cases:
             results[case] = bench.run_case(case)
             summary = ", ".join("%s failed %d p99 %s" % (c, results[case][c]["failed"], fmt(results[case][c]["p99"]))
-                                for c in CONFIGS)
+                                for c in configs_of(case))
             log("case %s: %s" % (case, summary))
     finally:
         watch.stop()
@@ -620,7 +818,8 @@ def main():
         document = {
             "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "rate_per_nginx": args.rate, "path": args.path, "node": args.node,
-            "urls": {"ours": "lb:%d" % lab.nginx_http_port, "seed": "lb:%d" % SEED_HTTP_PORT},
+            "urls": {"ours": "lb:%d" % lab.nginx_http_port, "seed": "lb:%d" % SEED_HTTP_PORT,
+                     "vip": "%s:%d" % (lab.vip, lab.nginx_http_port), "first": "lb:%d" % lab.nginx_http_port},
             "cases": results,
         }
         json_path = os.path.join(args.out, "failover.json")

@@ -15,11 +15,11 @@ description:
     C(fateflow.ha.keepalived) role runs VRRP on (the one given, else the one that holds the host's
     own address), the address its advertisements leave from (C(unicast_src_ip)) and its subnet.
   - Returns the problems a preflight must refuse, each naming the variable to fix, in C(problems)
-    (empty when the virtual IP can be held there), in this order, the first one that applies: an
+    (empty when the virtual IP can be held there), in this order, the first one that applies - an
     interface that does not exist on the host; a source address that is not an IPv4 address or is not
     on the interface; a virtual IP that is not an IPv4 address, lies outside the interface's subnet,
     or is one of the host addresses (O(peers)).
-  - The virtual IP itself, once held on the interface (as a /32), is not taken for a host address:
+  - The virtual IP itself, once held on the interface (as a /32), is not taken for a host address, so
     a second run on the host that holds it finds the same interface and subnet as the first.
 options:
   _input:
