@@ -643,9 +643,10 @@ def summarize(report, fault):
         "p99": report["p99"],
         "max": report["max"],
         "slower_than_3s": len(slow),
-        # From the first failing request's due time to the end of the last failing one.
-        "failure_window": round(max(r[0] + r[1] for r in failures) - failures[0][0], 2) if failures else 0.0,
-        "last_failure_due_after_fault": round(failures[-1][0] - offset, 2) if failures else None,
+        # The span of the failed requests' due times (a request cut off in flight fails only at the
+        # client's timeout, but it was lost when it was sent), and where it lies after the fault.
+        "failure_window": round(failures[-1][0] - failures[0][0], 2) if failures else 0.0,
+        "failures_due_after_fault": [round(failures[0][0] - offset, 2), round(failures[-1][0] - offset, 2)] if failures else None,
         "fault_offset": round(offset, 3),
         "first_failures": [{"due_after_fault": round(r[0] - offset, 2), "latency": r[1], "status": r[2],
                             "outcome": r[3]} for r in failures[:5]],
@@ -695,7 +696,8 @@ def print_table(results, node):
             result["host_load_average"][1], os.cpu_count()))
         for config in configs_of(case):
             if result[config]["failure_kinds"]:
-                print("  %s failures: %s" % (config, result[config]["failure_kinds"]))
+                print("  %s failures (due %s s after the fault): %s" % (
+                    config, result[config].get("failures_due_after_fault"), result[config]["failure_kinds"]))
         if "vrrp_transitions" in result:
             print("  keepalived after the fault (s, host, state): %s" % result["vrrp_transitions"])
         for job in result.get("toy_jobs", []):
