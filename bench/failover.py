@@ -154,12 +154,15 @@ class Lab:
         self.address = {h: v["ansible_host"] for h, v in inventory["hosts"].items()}
         self.groups = {g: list((spec or {}).get("hosts") or {}) for g, spec in inventory["children"].items()}
         # The virtual IP as the inventory resolves it (group_vars derive it from the lab's subnet).
-        out = subprocess.run(["ansible", "-i", self.inventory_dir, "localhost", "-o", "-m", "ansible.builtin.debug",
-                              "-a", "var=party_nginx_vip"], capture_output=True, text=True, cwd=ROOT, env=ansible_env())
-        found = out.stdout.split("=>", 1)[-1] if "=>" in out.stdout else "{}"
+        env = dict(ansible_env(), ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
+        out = subprocess.run(["ansible", "-i", self.inventory_dir, "localhost", "-m", "ansible.builtin.debug",
+                              "-a", "var=party_nginx_vip"], capture_output=True, text=True, cwd=ROOT, env=env)
         try:
-            self.vip = json.loads(found).get("party_nginx_vip") or None
-        except ValueError:
+            # Other callbacks of ansible.cfg (profile_tasks) print around the JSON document.
+            document = json.JSONDecoder().raw_decode(out.stdout[out.stdout.index("{"):])[0]
+            answer = document["plays"][0]["tasks"][0]["hosts"]["localhost"]
+            self.vip = answer.get("party_nginx_vip") or None
+        except (ValueError, KeyError, IndexError):
             self.vip = None
 
     def playbook_cmd(self, playbook, *extra):
