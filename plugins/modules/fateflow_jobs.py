@@ -18,8 +18,8 @@ description:
     task's configuration into the task), the jobs of both, and the jobs stuck without a live process
     (a task recorded as running here whose process is gone).
   - Given O(state_file), it adds the state of the HA server (C(files/fateflow_ha_server.py) of the
-    C(fateflow_ha) role): whether the node is registered, whether its scheduler is paused and why,
-    how often it registered again, and the jobs it reran.
+    C(fateflow_ha) role), that is whether the node is registered, whether its scheduler is paused and
+    why, how often it registered again, and the jobs it reran.
   - With O(wait_idle=true) it checks until the node carries no work (and, given O(state_file), its
     scheduler is paused and idle), at most O(timeout) seconds; it does not fail when the time is up
     but returns RV(idle=false) and the jobs that a stop would cut in RV(cut_jobs).
