@@ -25,7 +25,7 @@ marked). OUT defaults to .lab/job/bench/. The lab is taken down at the end unles
 
     .venv/bin/pip install -r requirements/bench.txt     # matplotlib, for the PNG
     .venv/bin/python bench/jobs.py [--behaviours previous new] [--cases rolling link kill zk]
-        [--every 15] [--reuse] [--keep-lab] [--out DIR]
+        [--every 15] [--lab job] [--reuse] [--keep-lab] [--out DIR]
 """
 
 import argparse
@@ -247,20 +247,26 @@ def main():
     parser.add_argument("--every", type=float, default=15.0, help="seconds between two jobs (min 5)")
     parser.add_argument("--fault-at", type=float, default=20.0, help="seconds into the stream")
     parser.add_argument("--link-seconds", type=float, default=60.0, help="link case: how long the link is down")
-    parser.add_argument("--out", default=os.path.join(ROOT, ".lab", LAB, "bench"))
-    parser.add_argument("--reuse", action="store_true", help="use lab %s as it is (up, site applied)" % LAB)
-    parser.add_argument("--keep-lab", action="store_true", help="leave lab %s up at the end" % LAB)
+    parser.add_argument("--lab", default=LAB, help="lab name (its inventory in .lab/LAB/inventory)")
+    parser.add_argument("--out", help="default: .lab/LAB/bench")
+    parser.add_argument("--reuse", action="store_true", help="use the lab as it is (up, site applied)")
+    parser.add_argument("--keep-lab", action="store_true", help="leave the lab up at the end")
+    parser.add_argument("--applied", action="store_true",
+                        help="with --reuse and one behaviour: the lab already runs it (no site.yml run first)")
     args = parser.parse_args()
+    args.out = args.out or os.path.join(ROOT, ".lab", args.lab, "bench")
     if args.every < 5 or not 0 < args.fault_at <= 120 or not 10 <= args.link_seconds <= 300:
         parser.error("--every at least 5, --fault-at 0-120, --link-seconds 10-300")
+    if args.applied and not (args.reuse and len(args.behaviours) == 1):
+        parser.error("--applied needs --reuse and one behaviour")
     for sub in ("streams", "logs"):
         os.makedirs(os.path.join(args.out, sub), exist_ok=True)
-    lab = Lab(LAB, os.path.join(args.out, "logs"), algorithms=True)
+    lab = Lab(args.lab, os.path.join(args.out, "logs"), algorithms=True)
     if args.reuse:
         if not lab.is_up():
-            raise SystemExit("lab %s is not up: run without --reuse" % LAB)
+            raise SystemExit("lab %s is not up: run without --reuse" % args.lab)
     else:
-        log("bringing up lab %s (site.yml with FATE's algorithms: about 10 min)" % LAB)
+        log("bringing up lab %s (site.yml with FATE's algorithms: about 10 min)" % args.lab)
         lab.up()
     lab.load_inventory()
     watch = RegistryWatch(["%s:%d" % (lab.address[h], ZK_PORT) for h in lab.groups["zookeeper"]], lab.zk_auth)
@@ -269,7 +275,8 @@ def main():
         watch.start()
         bench = Bench(args, lab, watch)
         for behaviour in args.behaviours:
-            bench.apply(behaviour)
+            if not args.applied:
+                bench.apply(behaviour)
             results[behaviour] = {}
             for case in [c for c in CASES if c in args.cases]:
                 results[behaviour][case] = bench.run_case(behaviour, case)
@@ -281,7 +288,7 @@ def main():
         with open(json_path, "w", encoding="utf-8") as out:
             json.dump(document, out)
         if not args.keep_lab:
-            log("taking lab %s down" % LAB)
+            log("taking lab %s down" % args.lab)
             lab.down()
     print()
     print_table(results)
