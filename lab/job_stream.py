@@ -185,7 +185,7 @@ def main(argv=None):
     parser.add_argument("--guest", default="9999")
     parser.add_argument("--host", default="10000")
     parser.add_argument("--data-num", type=int, default=1024, help="the toy's data_num")
-    parser.add_argument("--settle", type=float, default=45.0,
+    parser.add_argument("--settle", type=float, default=180.0,
                         help="seconds a failed job must stay failed to count as failed (recovery reruns it before)")
     parser.add_argument("--job-timeout", type=float, default=600.0, help="a job not ended by then is stuck")
     parser.add_argument("--json", help="write the report here (default: standard output)")
