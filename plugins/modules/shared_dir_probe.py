@@ -92,6 +92,10 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+probe:
+  description: The O(probe) token, for the steps that follow.
+  returned: always
+  type: str
 files:
   description: One entry per directory (O(action=write)) or per file (the other actions).
   returned: always
@@ -256,7 +260,7 @@ def main():
         for probe_file in params["files"]:
             remove_file(probe_file)
         files = [dict(file=probe_file) for probe_file in params["files"]]
-    module.exit_json(changed=False, files=files)
+    module.exit_json(changed=False, files=files, probe=params["probe"])
 
 
 if __name__ == "__main__":
