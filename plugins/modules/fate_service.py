@@ -56,11 +56,13 @@ options:
     default: 30
 attributes:
   check_mode:
+    description: Can run in check mode and report what it would change without changing it.
     support: full
   diff_mode:
+    description: Returns the before and after of what it changes (or would change, in check mode) in diff mode.
     support: none
 author:
-  - fateflow.ha contributors
+  - fateflow.ha contributors (@fateflow)
 """
 
 EXAMPLES = r"""
@@ -84,7 +86,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 status:
-  description: The service's state after the module ran, as the manager names it (RUNNING, STOPPED, FATAL... for supervisord; active, inactive, failed... for systemd).
+  description:
+    - The service's state after the module ran, as the manager names it (RUNNING, STOPPED, FATAL... for supervisord;
+      active, inactive, failed... for systemd).
   type: str
   returned: always
   sample: RUNNING

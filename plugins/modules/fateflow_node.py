@@ -30,7 +30,7 @@ description:
     once with C(module_defaults) for C(group/fateflow.ha.zookeeper). O(auth_credential) is FATE Flow's
     C(zookeeper.user:zookeeper.password) when it runs with C(use_acl).
 author:
-  - fateflow.ha maintainers
+  - fateflow.ha contributors (@fateflow)
 extends_documentation_fragment:
   - fateflow.ha.zookeeper
 options:
@@ -92,9 +92,11 @@ options:
     default: []
 attributes:
   check_mode:
+    description: Can run in check mode and report what it would change without changing it.
     support: full
     details: O(state=unregistered) reports what it would delete.
   diff_mode:
+    description: Returns the before and after of what it changes (or would change, in check mode) in diff mode.
     support: none
 requirements:
   - kazoo (Debian package python3-kazoo) on the Flow node

@@ -17,14 +17,16 @@ description:
   - Read-only. FATE Flow with C(zookeeper.use_acl) makes the registry readable only with its digest
     credential; pass it as O(auth_credential) (C(user:password)).
 author:
-  - fateflow.ha contributors
+  - fateflow.ha contributors (@fateflow)
 extends_documentation_fragment:
   - fateflow.ha.zookeeper
 attributes:
   check_mode:
+    description: Can run in check mode and report what it would change without changing it.
     support: full
     details: The module changes nothing.
   diff_mode:
+    description: Returns the before and after of what it changes (or would change, in check mode) in diff mode.
     support: none
 options:
   path:

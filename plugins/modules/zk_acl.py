@@ -18,13 +18,15 @@ description:
   - The whole subtree is read before anything is written, so an ACL that takes away the module's
     own permissions cannot stop a recursive change half-way.
 author:
-  - fateflow.ha contributors
+  - fateflow.ha contributors (@fateflow)
 extends_documentation_fragment:
   - fateflow.ha.zookeeper
 attributes:
   check_mode:
+    description: Can run in check mode and report what it would change without changing it.
     support: full
   diff_mode:
+    description: Returns the before and after of what it changes (or would change, in check mode) in diff mode.
     support: full
 options:
   name:

@@ -19,12 +19,14 @@ description:
   - Needs nothing but Python on the host that runs it; the command must be in the server's
     C(4lw.commands.whitelist).
 author:
-  - fateflow.ha contributors
+  - fateflow.ha contributors (@fateflow)
 attributes:
   check_mode:
+    description: Can run in check mode and report what it would change without changing it.
     support: full
     details: The module changes nothing.
   diff_mode:
+    description: Returns the before and after of what it changes (or would change, in check mode) in diff mode.
     support: none
 options:
   host:
