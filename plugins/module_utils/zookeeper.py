@@ -327,17 +327,22 @@ def list_subtree(client, root, window=PIPELINE_WINDOW):
     found = []
     level = [root]
     while level:
-        children = []
-        for parent, names, exc in pipelined(
-                ((p, lambda p=p: client.get_children_async(p)) for p in level), window):
-            if exc is not None:
-                if isinstance(exc, NoNodeError):
-                    continue
-                raise ZookeeperModuleError(explain(exc, parent, "list the children of"))
-            children.extend(join_path(parent, name) for name in names)
-        found.extend(children)
-        level = children
+        level = children_of(client, level, window)
+        found.extend(level)
     return found
+
+
+def children_of(client, parents, window=PIPELINE_WINDOW):
+    """The paths of the children of ``parents``; a parent removed meanwhile has none."""
+    children = []
+    for parent, names, exc in pipelined(
+            ((p, lambda p=p: client.get_children_async(p)) for p in parents), window):
+        if exc is not None:
+            if isinstance(exc, NoNodeError):
+                continue
+            raise ZookeeperModuleError(explain(exc, parent, "list the children of"))
+        children.extend(join_path(parent, name) for name in names)
+    return children
 
 
 def join_path(parent, child):
@@ -354,14 +359,7 @@ def walk_acls(client, root, root_acls, root_stat, window=PIPELINE_WINDOW):
     found = {root: (acls_from_kazoo(root_acls), root_stat)}
     level = [root] if root_stat.numChildren else []
     while level:
-        children = []
-        for parent, names, exc in pipelined(
-                ((p, lambda p=p: client.get_children_async(p)) for p in level), window):
-            if exc is not None:
-                if isinstance(exc, NoNodeError):
-                    continue
-                raise ZookeeperModuleError(explain(exc, parent, "list the children of"))
-            children.extend(join_path(parent, name) for name in names)
+        children = children_of(client, level, window)
         level = []
         for path, value, exc in pipelined(
                 ((c, lambda c=c: client.get_acls_async(c)) for c in children), window):
