@@ -20,6 +20,8 @@ import traceback
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.fateflow.ha.plugins.module_utils import validation
+from ansible_collections.fateflow.ha.plugins.module_utils.deadline import DeadlineExceeded, call_within
+from ansible_collections.fateflow.ha.plugins.module_utils.endpoints import unbracket
 
 KAZOO_IMPORT_ERROR = None
 try:
@@ -374,20 +376,45 @@ def walk_acls(client, root, root_acls, root_stat, window=PIPELINE_WINDOW):
     return found
 
 
-def four_letter_word(host, port, command, timeout):
-    """A four-letter-word command's answer, or '' when the server does not answer."""
-    try:
-        with socket.create_connection((host, port), timeout=timeout) as sock:
-            sock.sendall(command.encode("ascii"))
-            chunks = []
-            while True:
-                chunk = sock.recv(65536)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-    except (OSError, socket.timeout):
-        return ""
+# Largest four-letter-word answer kept (mntr and cons of a busy server stay far below).
+ANSWER_MAX_BYTES = 4 * 1024 * 1024
+
+
+def _four_letter_exchange(host, port, command):
+    with socket.create_connection((unbracket(host), port)) as sock:
+        sock.sendall(command.encode("ascii"))
+        chunks, size = [], 0
+        while size < ANSWER_MAX_BYTES:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
     return b"".join(chunks).decode("utf-8", "replace")
+
+
+def four_letter_exchange(host, port, command, timeout):
+    """``(answer, problem)``: the whole answer within ``timeout`` seconds in all, name lookup included.
+
+    ``problem`` is '' when the server answered, else why not (no such host, connection refused,
+    no complete answer in time, the connection closed without an answer).
+    """
+    try:
+        answer = call_within(timeout, _four_letter_exchange, host, port, command)
+    except DeadlineExceeded:
+        return "", "no complete answer within %s s" % timeout
+    except socket.gaierror as exc:
+        return "", "cannot resolve %s (%s)" % (host, exc.strerror or exc)
+    except (OSError, socket.timeout) as exc:
+        return "", exc.strerror or exc.__class__.__name__
+    if not answer:
+        return "", "the connection closed without an answer"
+    return answer, ""
+
+
+def four_letter_word(host, port, command, timeout):
+    """A four-letter-word command's answer, or '' when the server does not answer within ``timeout``."""
+    return four_letter_exchange(host, port, command, timeout)[0]
 
 
 def parse_four_letter_answer(answer):
