@@ -70,7 +70,7 @@ def test_instance_address(registration, address):
 @pytest.mark.parametrize("args, words", [
     ({"path": "/FATE-COMPONENTS//fate-flow"}, "path has an empty"),
     ({"path": "/FATE-COMPONENTS/fate-flow/"}, "path must not end with a slash"),
-    ({"hosts": ["127.0.0.1:1", 5]}, "hosts[1] must be host:port"),
+    ({"hosts": ["127.0.0.1:1", 5]}, "hosts[1] is refused"),
     ({"timeout": -2}, "timeout must be above 0"),
 ])
 def test_options_refused_before_connecting(args, words):
