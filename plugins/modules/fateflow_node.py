@@ -196,7 +196,6 @@ elapsed:
   type: float
 """
 
-import re
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -328,16 +327,6 @@ def unregister(module, result):
     result["changed"] = exists
 
 
-FLOW_VERSION = re.compile(r"^[vV]?[12](\.[0-9A-Za-z.+-]*)?$")
-
-
-def flow_version(option, value):
-    if not FLOW_VERSION.match(value.strip()):
-        raise validation.InputError(option, "must be a FATE Flow version 1.x or 2.x (such as 2.2.0, 1.11.4 or 2), "
-                                            "not %s" % validation.shown(value))
-    return value.strip()
-
-
 def main():
     spec = connection_argument_spec()
     spec.update(
@@ -368,7 +357,7 @@ def main():
         host=validation.address,
         http_port=validation.port,
         grpc_port=validation.port,
-        flow_version=flow_version,
+        flow_version=validation.flow_version,
         wait_timeout=lambda option, value: validation.integer(option, value, minimum=0, maximum=86400),
         database_host=validation.address,
         database_port=validation.port,
