@@ -18,7 +18,7 @@ description:
     server serves (C(ruok) answers C(imok) earlier, before it has joined a quorum), or until O(timeout).
   - Fails when the server does not answer (no such host, nothing listening, no complete answer within
     O(timeout)), with or without O(wait). A server that answers that the command is not in its
-    C(4lw.commands.whitelist) has answered: RV(whitelisted) is false.
+    C(4lw.commands.whitelist) has answered, with RV(whitelisted) false.
   - Needs nothing but Python on the host that runs it; the command must be in the server's
     C(4lw.commands.whitelist).
 author:
