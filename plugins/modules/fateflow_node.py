@@ -243,7 +243,7 @@ PROBES_TIMEOUT = 3.0
 
 def unreachable_dependency(params):
     zookeeper = []
-    for endpoint in normalize_hosts(params["hosts"]).split("/")[0].split(","):
+    for endpoint in normalize_hosts(params["hosts"]).split("/", 1)[0].split(","):
         try:
             zookeeper.append(split_host_port(endpoint, 2181))
         except ValueError:

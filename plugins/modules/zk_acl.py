@@ -20,7 +20,7 @@ description:
   - A change of several nodes (a recursive ACL change, a removed subtree, a node created with its
     missing parents) that a node refuses part-way (its ACL denies this session the admin or delete
     permission, someone changed it meanwhile) stops there and fails. The result then says exactly
-    what was done - RV(changed) is true when any node was changed, RV(changed_paths) lists them -
+    what was done - C(changed) is true when any node was changed, RV(changed_paths) lists them -
     and RV(failed_path) and the message name the node that refused and why. Nothing is undone; run
     again once that node can be changed. A node removed by someone else meanwhile is skipped.
   - Every option is checked (paths by ZooKeeper's own rules, addresses, ports, permissions, the

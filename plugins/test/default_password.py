@@ -47,16 +47,17 @@ import unicodedata
 from ansible.module_utils.six import string_types
 from ansible.module_utils.common.text.converters import to_text
 
-# Published by FATE itself: the seed procedure and the FATE Flow 1.x guides (zookeeper user/password
-# fate / fate, MySQL fate_deV2999), FATE Flow 2.x's conf/service_conf.yaml (database passwd fate),
-# AnsibleFATE's var_files (dbpasswd fate_deV2999, zk passwd fate), KubeFATE and the FATE-Serving
-# guides (fate_dev), and later FATE releases' MySQL sample (fate_deV2023).
+
 def _folded(text):
     """Case, width and compatibility forms folded (``ＦＡＴＥ`` is ``fate``), invisible format characters dropped."""
     text = unicodedata.normalize("NFKC", text)
     return "".join(c for c in text if unicodedata.category(c) != "Cf").strip().casefold()
 
 
+# Published by FATE itself: the seed procedure and the FATE Flow 1.x guides (zookeeper user/password
+# fate / fate, MySQL fate_deV2999), FATE Flow 2.x's conf/service_conf.yaml (database passwd fate),
+# AnsibleFATE's var_files (dbpasswd fate_deV2999, zk passwd fate), KubeFATE and the FATE-Serving
+# guides (fate_dev), and later FATE releases' MySQL sample (fate_deV2023).
 DEFAULT_PASSWORDS = frozenset(_folded(password) for password in (
     "fate",
     "fate_dev",
