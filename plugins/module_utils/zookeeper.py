@@ -402,7 +402,7 @@ def four_letter_exchange(host, port, command, timeout):
     try:
         answer = call_within(timeout, _four_letter_exchange, host, port, command)
     except DeadlineExceeded:
-        return "", "no complete answer within %s s" % timeout
+        return "", "no complete answer within %.1f s" % timeout
     except socket.gaierror as exc:
         return "", "cannot resolve %s (%s)" % (host, exc.strerror or exc)
     except (OSError, socket.timeout) as exc:
