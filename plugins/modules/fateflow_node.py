@@ -67,8 +67,8 @@ options:
         within O(timeout).
       - However slowly the node or ZooKeeper answer, the whole call takes at most O(timeout) to open the
         ZooKeeper session, then O(wait_timeout) for the checks (with O(wait=false), O(timeout) for the one
-        check), plus at most 5 s for the MySQL login of O(database_user) and, when the node does not come
-        up, 3 s for probing its dependencies.
+        check; the last check may end 1 s later), plus at most 5 s for the MySQL login of O(database_user)
+        and, when the node does not come up, 3 s for probing its dependencies.
     type: int
     default: 120
   database_host:
@@ -237,6 +237,9 @@ def registration_reader(client, refused):
     return read
 
 
+# Shortest check worth making while waiting.
+ATTEMPT_MIN = 1.0
+
 # Seconds all the probes for an unreachable dependency take together.
 PROBES_TIMEOUT = 3.0
 
@@ -277,7 +280,8 @@ def check_health(module, result):
     deadline = Deadline(params["wait_timeout"] if params["wait"] else params["timeout"])
     try:
         while True:
-            step = max(0.1, min(fn.STEP_TIMEOUT, deadline.left()))
+            # The last check may end ATTEMPT_MIN after the deadline: a shorter one would only report its haste.
+            step = min(fn.STEP_TIMEOUT, max(ATTEMPT_MIN, deadline.left()))
             report = fn.node_report(params["host"], params["http_port"], params["grpc_port"], major, read, step)
             if report["healthy"] or not params["wait"] or refused or deadline.passed():
                 break
