@@ -109,6 +109,9 @@ def nginx_upstream_members(hosts, hostvars, address_vars=None, port_vars=None, d
     """Return [{host, address, port, down}] for the given hosts; see DOCUMENTATION."""
     if not isinstance(hosts, (list, tuple)):
         raise AnsibleFilterError("nginx_upstream_members expects a list of host names, got %s" % type(hosts).__name__)
+    if not isinstance(hostvars, Mapping):
+        raise AnsibleFilterError("nginx_upstream_members: hostvars must be the play's hostvars (a dictionary), not %s"
+                                 % type(hostvars).__name__)
     try:
         hosts = names("nginx_upstream_members's input (the FATE Flow hosts)", hosts)
         address_vars = names("address_vars", address_vars or ["ansible_host"])

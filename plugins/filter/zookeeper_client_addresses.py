@@ -54,6 +54,9 @@ from ansible_collections.fateflow.ha.plugins.module_utils.validation import Inpu
 
 
 def zookeeper_client_addresses(members, hostvars, port=2181):
+    if not isinstance(hostvars, Mapping):
+        raise AnsibleFilterError("zookeeper_client_addresses: hostvars must be the play's hostvars (a dictionary), "
+                                 "not %s" % type(hostvars).__name__)
     try:
         members = names("zookeeper_client_addresses's input (the ensemble's members)", members)
     except InputError as exc:

@@ -9,6 +9,7 @@ from ansible_collections.fateflow.ha.plugins.filter.host_port import host_port
 from ansible_collections.fateflow.ha.plugins.filter.invalid_addresses import invalid_addresses
 from ansible_collections.fateflow.ha.plugins.filter.invalid_ports import invalid_ports
 from ansible_collections.fateflow.ha.plugins.filter.nginx_upstream_members import nginx_upstream_members
+from ansible_collections.fateflow.ha.plugins.filter.routes import fateflow_route
 from ansible_collections.fateflow.ha.plugins.filter.zookeeper_client_addresses import zookeeper_client_addresses
 from ansible_collections.fateflow.ha.plugins.test.default_password import default_password
 
@@ -35,6 +36,10 @@ HOSTVARS = {"zk1": {"ansible_host": "10.0.0.1"}, "odd": ["not", "a", "dict"]}
     (lambda: fateflow_health_request("3.0.0"), "must be a FATE Flow version"),
     (lambda: fateflow_health_request(None), "must be a FATE Flow version"),
     (lambda: invalid_ports(["x"]), "takes a dictionary"),
+    (lambda: zookeeper_client_addresses(["zk1"], "hostvars"), "hostvars must be the play's hostvars"),
+    (lambda: nginx_upstream_members(["zk1"], None, default_port=9380), "hostvars must be the play's hostvars"),
+    (lambda: fateflow_route("9999", "10.0.0.1", b"9370"), "port must be a string or a number"),
+    (lambda: fateflow_route(["9999"], "10.0.0.1", 9370), "party_id must be a string or a number"),
     (lambda: invalid_addresses("x" * 1000), "takes a dictionary"),
 ])
 def test_refused_with_a_message(call, words):
