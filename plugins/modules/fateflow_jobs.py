@@ -25,7 +25,7 @@ description:
     but returns RV(idle=false) and the jobs that a stop would cut in RV(cut_jobs).
   - Runs on the Flow node (it reads the state file and looks up task processes there). It changes nothing.
 author:
-  - fateflow.ha maintainers
+  - fateflow.ha contributors (@fateflow)
 options:
   host:
     description: The node's own address, as in C(fateflow.host).
@@ -50,8 +50,14 @@ options:
     description: Seconds one request to the node may take (1-300).
     type: int
     default: 10
-notes:
-  - Check mode is supported; the module never changes anything.
+attributes:
+  check_mode:
+    description: Can run in check mode and report what it would change without changing it.
+    support: full
+    details: It never changes anything.
+  diff_mode:
+    description: Returns the before and after of what it changes (or would change, in check mode) in diff mode.
+    support: none
 """
 
 EXAMPLES = r"""
@@ -72,7 +78,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 running_tasks:
-  description: Tasks running on this node, with RV(running_tasks[].alive) telling whether their process lives.
+  description: Tasks running on this node, each with C(alive) telling whether its process lives.
   returned: always
   type: list
   elements: dict
@@ -122,6 +128,8 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.urls import open_url
 
+from ansible_collections.fateflow.ha.plugins.module_utils import validation
+from ansible_collections.fateflow.ha.plugins.module_utils.deadline import DeadlineExceeded, call_within
 from ansible_collections.fateflow.ha.plugins.module_utils.endpoints import host_port
 from ansible_collections.fateflow.ha.plugins.module_utils.fateflow_jobs import (
     parse_task_answer,
@@ -133,17 +141,18 @@ POLL_SECONDS = 2
 
 
 def check_options(module):
-    params = module.params
-    problems = []
-    try:
-        params["base"] = "http://%s" % host_port(params["host"], params["http_port"])
-    except ValueError as exc:
-        problems.append("host/http_port: %s" % exc)
-    for name, low, high in (("timeout", 1, 86400), ("request_timeout", 1, 300)):
-        if not low <= params[name] <= high:
-            problems.append("%s must be %d-%d seconds, got %d" % (name, low, high, params[name]))
-    if problems:
-        module.fail_json(msg="; ".join(problems))
+    validation.check_options(module, dict(
+        host=validation.address,
+        http_port=validation.port,
+        state_file=lambda option, value: validation.text(option, value, max_length=4096),
+        timeout=lambda option, value: validation.integer(option, value, minimum=1, maximum=86400),
+        request_timeout=lambda option, value: validation.integer(option, value, minimum=1, maximum=300),
+    ))
+    module.params["base"] = "http://%s" % host_port(module.params["host"], module.params["http_port"])
+
+
+def fetch(url, timeout):
+    return open_url(url, method="GET", timeout=timeout).read().decode("utf-8", "replace")
 
 
 def look(module, deadline):
@@ -151,8 +160,10 @@ def look(module, deadline):
     url = params["base"] + "/v2/job/task/query?status=running"
     timeout = max(1, min(params["request_timeout"], deadline - time.time()))
     try:
-        text = open_url(url, method="GET", timeout=timeout).read().decode("utf-8", "replace")
-        tasks = parse_task_answer(text)
+        # The whole request, a trickling answer included, within the request timeout.
+        tasks = parse_task_answer(call_within(timeout, fetch, url, timeout))
+    except DeadlineExceeded:
+        module.fail_json(msg="%s gave no complete answer within %d s" % (url, timeout))
     except ValueError as exc:
         module.fail_json(msg="%s answered something unexpected: %s" % (url, exc))
     except Exception as exc:  # any connection or HTTP error

@@ -19,14 +19,16 @@ description:
   - A record's node is the one its line names (C([flow1 1234:5678]), as the settings.py of
     M(fateflow.ha.fateflow_ha) makes FATE Flow write), else the node the file was gathered from.
     Lines without a time stamp (a traceback) stay with the record before them.
-  - Records of several nodes are ordered by their nodes' clocks: keep them in step (NTP).
+  - Records of several nodes are ordered by their nodes' clocks, which must be kept in step (NTP).
   - Usually run on the controller, on files fetched there.
 author:
-  - fateflow.ha contributors
+  - fateflow.ha contributors (@fateflow)
 attributes:
   check_mode:
+    description: Can run in check mode and report what it would change without changing it.
     support: full
   diff_mode:
+    description: Returns the before and after of what it changes (or would change, in check mode) in diff mode.
     support: none
 options:
   sources:
@@ -115,7 +117,7 @@ def merge(sources):
             # A continuation keeps its record's stamp and comes right after it: the sort is stable.
             lines.append(((stamp, index, order, number), writer, relative, line))
     lines.sort(key=lambda item: item[0])
-    return ["%s | %s | %s" % (writer, relative, line) for _, writer, relative, line in lines], len(files)
+    return ["%s | %s | %s" % (writer, relative, line) for _key, writer, relative, line in lines], len(files)
 
 
 def main():

@@ -28,12 +28,14 @@ description:
     at once, to check a directory that one host uses alone.
   - The probe files are removed by the play that wrote them, so the module reports no change.
 author:
-  - fateflow.ha contributors
+  - fateflow.ha contributors (@fateflow)
 attributes:
   check_mode:
+    description: Can run in check mode and report what it would change without changing it.
     support: full
     details: The probe runs in check mode too; it leaves nothing behind once O(action=verify) or O(action=remove) ran.
   diff_mode:
+    description: Returns the before and after of what it changes (or would change, in check mode) in diff mode.
     support: none
 options:
   action:

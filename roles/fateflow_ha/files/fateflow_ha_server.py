@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: fateflow.ha contributors
 # Apache License 2.0 (see LICENSE)
 """FATE Flow 2.x server, started the way fate_flow_server.py starts it, with what an HA party needs
