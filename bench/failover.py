@@ -42,7 +42,6 @@ request). OUT defaults to .lab/fob/bench/. The lab is taken down at the end unle
 import argparse
 import datetime
 import json
-import logging
 import math
 import os
 import signal
@@ -50,24 +49,14 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.parse
 import urllib.request
 
-import yaml
-from kazoo.client import KazooClient
-from kazoo.exceptions import KazooException
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lab_party import (  # noqa: E402
+    FLOW_GRPC_PORT, FLOW_HTTP_PORT, FLOW_PROGRAM, ROOT, SUPERVISORD_CONF, ZK_PORT, ZK_PROGRAM,
+    Lab, RegistryWatch, flow_api, log, registration_timeline, srvr)
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests"))
-import conftest  # noqa: E402,F401  (makes ansible_collections.fateflow.ha importable)
-
-from ansible_collections.fateflow.ha.plugins.module_utils.zookeeper import (  # noqa: E402
-    four_letter_word, parse_four_letter_answer)
-
-FFLAB = os.path.join(ROOT, "lab", "fflab")
 FLOW_LOAD = os.path.join(ROOT, "lab", "flow_load.py")
-TOPOLOGY = os.path.join(ROOT, "lab", "topologies", "site.yml")
-GROUP_VARS = os.path.join(ROOT, "inventories", "lab", "group_vars")
 SEED_CONF = os.path.join(ROOT, "bench", "seed_nginx.conf")
 LAB = "fob"
 LAB_DIR = os.path.join(ROOT, ".lab", LAB)
@@ -86,240 +75,12 @@ def configs_of(case):
     """The two loads of a case: the role's Nginx and the seed's, or the virtual IP and the first host."""
     return BALANCER_CONFIGS if case in BALANCER_CASES else CONFIGS
 # ---- end of the balancer cases' settings ----
-# The fateflow_ha, zookeeper and service_manager roles' defaults, which the lab party keeps.
-FLOW_HTTP_PORT = 9380
-FLOW_GRPC_PORT = 9360
-ZK_PORT = 2181
-SUPERVISORD_CONF = "/data/projects/common/supervisord/supervisord.conf"
-FLOW_PROGRAM = "fate-fateflow"
-ZK_PROGRAM = "fate-zookeeper"
-REGISTRY = "/FATE-COMPONENTS/fate-flow"
 # The seed's nginx: its own ports, and a directory on the lb host for its pid, logs and temp files.
 SEED_HTTP_PORT = 19998
 SEED_GRPC_PORT = 19999
 SEED_STATE_DIR = "/var/lib/nginx/seedbench"
 # The seed's fail_timeout: a node it marked failed stays out this long.
 SEED_FAIL_TIMEOUT = 60
-
-
-def log(message):
-    print("[%s] %s" % (time.strftime("%H:%M:%S"), message), flush=True)
-
-
-class Lab:
-    """The lab party `fob`: its hosts, commands inside them, and playbooks on its inventory."""
-
-    def __init__(self, logs):
-        self.inventory_dir = os.path.join(LAB_DIR, "inventory")
-        self.hosts_file = os.path.join(self.inventory_dir, "hosts.yml")
-        self.logs = logs
-        self.address = {}
-        self.groups = {}
-        settings = yaml.safe_load(open(os.path.join(GROUP_VARS, "all", "site.yml"), encoding="utf-8"))
-        self.zk_auth = "%s:%s" % (settings["party_zookeeper_user"], settings["party_zookeeper_password"])
-        self.nginx_http_port = int(settings["party_nginx_http_port"])
-        self.party_id = str(settings["party_id"])
-        self.vip = None
-
-    def step(self, name, cmd):
-        """Run one bring-up step, its output in a log file; a failure ends the benchmark."""
-        start = time.monotonic()
-        path = os.path.join(self.logs, name + ".log")
-        with open(path, "w", encoding="utf-8") as out:
-            rc = subprocess.call(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=ansible_env())
-        if rc != 0:
-            raise SystemExit("%s failed (exit %d); see %s" % (name, rc, path))
-        log("%s: ok (%d s, log: %s)" % (name, time.monotonic() - start, path))
-
-    def up(self):
-        # The inventory lives beside the lab's other files, with the lab party's group_vars linked
-        # next to it: Ansible reads group_vars from the inventory's own directory.
-        os.makedirs(self.inventory_dir, exist_ok=True)
-        link = os.path.join(self.inventory_dir, "group_vars")
-        if not os.path.islink(link):
-            os.symlink(os.path.relpath(GROUP_VARS, self.inventory_dir), link)
-        self.step("lab", [FFLAB, "--lab", LAB, "up", "--topology", TOPOLOGY, "--inventory", self.hosts_file])
-        self.step("prepare", self.playbook_cmd("extensions/molecule/ha/prepare.yml"))
-        self.step("site", self.playbook_cmd("playbooks/site.yml"))
-
-    def is_up(self):
-        ok = subprocess.call([FFLAB, "--lab", LAB, "status"], stdout=subprocess.DEVNULL) == 0
-        return ok and os.path.exists(self.hosts_file)
-
-    def down(self):
-        subprocess.call([FFLAB, "--lab", LAB, "down"])
-
-    def load_inventory(self):
-        inventory = yaml.safe_load(open(self.hosts_file, encoding="utf-8"))["all"]
-        self.address = {h: v["ansible_host"] for h, v in inventory["hosts"].items()}
-        self.groups = {g: list((spec or {}).get("hosts") or {}) for g, spec in inventory["children"].items()}
-        # The virtual IP as the inventory resolves it (group_vars derive it from the lab's subnet).
-        env = dict(ansible_env(), ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
-        out = subprocess.run(["ansible", "-i", self.inventory_dir, "localhost", "-m", "ansible.builtin.debug",
-                              "-a", "var=party_nginx_vip"], capture_output=True, text=True, cwd=ROOT, env=env)
-        try:
-            # Other callbacks of ansible.cfg (profile_tasks) print around the JSON document.
-            document = json.JSONDecoder().raw_decode(out.stdout[out.stdout.index("{"):])[0]
-            answer = document["plays"][0]["tasks"][0]["hosts"]["localhost"]
-            self.vip = answer.get("party_nginx_vip") or None
-        except (ValueError, KeyError, IndexError):
-            self.vip = None
-
-    def playbook_cmd(self, playbook, *extra):
-        # FATE's algorithms serve toy jobs only: the API under test does not need them.
-        return ["ansible-playbook", "-i", self.inventory_dir, playbook,
-                "-e", "fateflow_ha_install_algorithms=false"] + list(extra)
-
-    def run(self, host, *cmd, stdin=None, check=True):
-        proc = subprocess.run([FFLAB, "--lab", LAB, "exec", host, "--"] + list(cmd), input=stdin,
-                              capture_output=True, text=True, check=False)
-        if check and proc.returncode != 0:
-            raise RuntimeError("%s on %s failed: %s" % (" ".join(cmd), host, (proc.stderr or proc.stdout).strip()))
-        return proc.stdout
-
-    def program_pid(self, host, program):
-        out = self.run(host, "supervisorctl", "-c", SUPERVISORD_CONF, "pid", program).strip()
-        if not out.isdigit() or out == "0":
-            raise RuntimeError("%s is not running on %s (supervisorctl pid: %r)" % (program, host, out))
-        return int(out)
-
-
-def ansible_env():
-    env = dict(os.environ)
-    env["PATH"] = os.path.join(ROOT, ".venv", "bin") + os.pathsep + env.get("PATH", "")
-    env["ANSIBLE_COLLECTIONS_PATH"] = os.path.join(ROOT, ".cache", "collections")
-    env["ANSIBLE_CONFIG"] = os.path.join(ROOT, "ansible.cfg")
-    env["ANSIBLE_NOCOLOR"] = "1"
-    return env
-
-
-class SeedNginx:
-    """A second nginx master on the lb host, running the seed's sample configuration."""
-
-    def __init__(self, lab):
-        self.lab = lab
-        self.host = lab.groups["nginx"][0]
-        self.conf = SEED_STATE_DIR + "/nginx.conf"
-
-    def render(self):
-        flows = self.lab.groups["fateflow"]
-        if len(flows) != 2:
-            raise SystemExit("the seed's sample has two Flow servers; the lab has %d" % len(flows))
-        values = {
-            "<flow_server_ip1>": self.lab.address[flows[0]],
-            "<flow_server_ip2>": self.lab.address[flows[1]],
-            "<flow_http_port>": str(FLOW_HTTP_PORT),
-            "<flow_grpc_port>": str(FLOW_GRPC_PORT),
-            "<nginx_server_ip>": self.lab.address[self.host],
-            "<nginx_http_port>": str(SEED_HTTP_PORT),
-            "<nginx_grpc_port>": str(SEED_GRPC_PORT),
-            "<state_dir>": SEED_STATE_DIR,
-        }
-        text = open(SEED_CONF, encoding="utf-8").read()
-        for key, value in values.items():
-            text = text.replace(key, value)
-        return text
-
-    def start(self):
-        self.stop()
-        self.lab.run(self.host, "mkdir", "-p", SEED_STATE_DIR)
-        self.lab.run(self.host, "sh", "-c", "cat > %s" % self.conf, stdin=self.render())
-        self.lab.run(self.host, "nginx", "-t", "-q", "-c", self.conf)
-        self.lab.run(self.host, "nginx", "-c", self.conf)
-        log("seed's nginx: http://%s:%d (config %s on %s)" % (
-            self.lab.address[self.host], SEED_HTTP_PORT, self.conf, self.host))
-
-    def stop(self):
-        self.lab.run(self.host, "sh", "-c", "test ! -f %s/nginx.pid || nginx -c %s -s stop" % (
-            SEED_STATE_DIR, self.conf), check=False)
-
-
-class RegistryWatch(threading.Thread):
-    """Polls FATE Flow's registry: one sample every `period` s, {znode name: czxid} or None."""
-
-    def __init__(self, hosts, auth, period=0.2):
-        super().__init__(daemon=True)
-        # kazoo warns on every dropped connection; the zk case drops them on purpose.
-        logging.getLogger("kazoo.client").setLevel(logging.ERROR)
-        self.client = KazooClient(hosts=",".join(hosts), auth_data=[("digest", auth)], timeout=10)
-        self.period = period
-        self.samples = []
-        self.lock = threading.Lock()
-        self.halt = threading.Event()
-
-    def run(self):
-        self.client.start(timeout=30)
-        while not self.halt.is_set():
-            now = time.time()
-            try:
-                entries = {}
-                for child in self.client.get_children(REGISTRY):
-                    stat = self.client.exists(REGISTRY + "/" + child)
-                    if stat is not None:
-                        entries[urllib.parse.unquote(child)] = stat.czxid
-            except KazooException:
-                entries = None
-            with self.lock:
-                self.samples.append((now, entries))
-            self.halt.wait(max(0.0, self.period - (time.time() - now)))
-        self.client.stop()
-        self.client.close()
-
-    def latest(self):
-        with self.lock:
-            for _, entries in reversed(self.samples):
-                if entries is not None:
-                    return entries
-        return None
-
-    def between(self, start, end):
-        with self.lock:
-            return [s for s in self.samples if start <= s[0] <= end]
-
-    def stop(self):
-        self.halt.set()
-        self.join(timeout=15)
-
-
-def registration_timeline(samples, fault, endpoints):
-    """For each Flow endpoint: seconds from the fault until its registration (as it was before
-    the fault) left ZooKeeper, and until a new one appeared; 'stayed' if it never left."""
-    before = [s for s in samples if s[0] < fault and s[1] is not None]
-    after = [s for s in samples if s[0] >= fault and s[1] is not None]
-    result = {}
-    for name, endpoint in endpoints.items():
-        if not before or endpoint not in before[-1][1]:
-            result[name] = {"left_after": None, "back_after": None, "note": "not registered at the fault"}
-            continue
-        old = before[-1][1][endpoint]
-        left = back = None
-        for when, entries in after:
-            current = entries.get(endpoint)
-            if left is None and current != old:
-                left = when
-            if left is not None and current is not None and current != old:
-                back = when
-                break
-        result[name] = {
-            "left_after": round(left - fault, 1) if left else "stayed",
-            "back_after": round(back - fault, 1) if back else None,
-            "unreadable_samples": sum(1 for s in samples if s[0] >= fault and s[1] is None),
-        }
-    return result
-
-
-def srvr(address, timeout=2.0):
-    """ZooKeeper's `srvr` answer as a dict (empty when the member does not answer)."""
-    return parse_four_letter_answer(four_letter_word(address, ZK_PORT, "srvr", timeout))
-
-
-def flow_api(url, timeout=3.0):
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:
-            body = json.loads(resp.read() or b"{}")
-    except (OSError, ValueError):
-        return None
-    return body if isinstance(body, dict) else None
 
 
 class ToyJob(threading.Thread):
@@ -376,6 +137,48 @@ class ToyJob(threading.Thread):
     def finish(self):
         self.join(timeout=self.timeout + 120)
         return dict(self.outcome)
+
+
+
+class SeedNginx:
+    """A second nginx master on the lb host, running the seed's sample configuration."""
+
+    def __init__(self, lab):
+        self.lab = lab
+        self.host = lab.groups["nginx"][0]
+        self.conf = SEED_STATE_DIR + "/nginx.conf"
+
+    def render(self):
+        flows = self.lab.groups["fateflow"]
+        if len(flows) != 2:
+            raise SystemExit("the seed's sample has two Flow servers; the lab has %d" % len(flows))
+        values = {
+            "<flow_server_ip1>": self.lab.address[flows[0]],
+            "<flow_server_ip2>": self.lab.address[flows[1]],
+            "<flow_http_port>": str(FLOW_HTTP_PORT),
+            "<flow_grpc_port>": str(FLOW_GRPC_PORT),
+            "<nginx_server_ip>": self.lab.address[self.host],
+            "<nginx_http_port>": str(SEED_HTTP_PORT),
+            "<nginx_grpc_port>": str(SEED_GRPC_PORT),
+            "<state_dir>": SEED_STATE_DIR,
+        }
+        text = open(SEED_CONF, encoding="utf-8").read()
+        for key, value in values.items():
+            text = text.replace(key, value)
+        return text
+
+    def start(self):
+        self.stop()
+        self.lab.run(self.host, "mkdir", "-p", SEED_STATE_DIR)
+        self.lab.run(self.host, "sh", "-c", "cat > %s" % self.conf, stdin=self.render())
+        self.lab.run(self.host, "nginx", "-t", "-q", "-c", self.conf)
+        self.lab.run(self.host, "nginx", "-c", self.conf)
+        log("seed's nginx: http://%s:%d (config %s on %s)" % (
+            self.lab.address[self.host], SEED_HTTP_PORT, self.conf, self.host))
+
+    def stop(self):
+        self.lab.run(self.host, "sh", "-c", "test ! -f %s/nginx.pid || nginx -c %s -s stop" % (
+            SEED_STATE_DIR, self.conf), check=False)
 
 
 class Bench:
@@ -478,12 +281,12 @@ class Bench:
     def fault_nginx_link(self, load_end):
         master = self.vip_holder()
         fault = time.time()
-        subprocess.check_call([FFLAB, "--lab", LAB, "link", master, "down"])
+        self.lab.link(master, "down")
         try:
             self.after_fault_job = self.toy_job("submitted when the VIP answers again", self.vip_answers_again)
             time.sleep(max(0.0, load_end - time.time()))
         finally:
-            subprocess.check_call([FFLAB, "--lab", LAB, "link", master, "up"])
+            self.lab.link(master, "up")
         restore = time.time()
         return fault, restore, "the master %s's link down for %.0f s (packets dropped), then up" % (master, restore - fault)
 
@@ -513,11 +316,11 @@ class Bench:
 
     def fault_link(self, load_end):
         fault = time.time()
-        subprocess.check_call([FFLAB, "--lab", LAB, "link", self.node, "down"])
+        self.lab.link(self.node, "down")
         try:
             time.sleep(max(0.0, load_end - time.time()))
         finally:
-            subprocess.check_call([FFLAB, "--lab", LAB, "link", self.node, "up"])
+            self.lab.link(self.node, "up")
         restore = time.time()
         detail = "%s's link down for %.0f s (packets dropped), then up" % (self.node, restore - fault)
         # A Flow server whose ZooKeeper session expired while it was cut off serves again, but
@@ -789,7 +592,7 @@ def main():
 
     for sub in ("loads", "logs"):
         os.makedirs(os.path.join(args.out, sub), exist_ok=True)
-    lab = Lab(os.path.join(args.out, "logs"))
+    lab = Lab(LAB, os.path.join(args.out, "logs"))
     if args.reuse:
         if not lab.is_up():
             raise SystemExit("lab %s is not up (or %s is missing): run without --reuse" % (LAB, lab.hosts_file))

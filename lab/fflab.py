@@ -56,6 +56,9 @@ PRIVATE_DIRS = [
     ("/etc/nginx", "copy"),
     ("/etc/mysql", "copy"),
     ("/etc/zookeeper", "copy"),
+    # Each host's own log rotation: its /etc/logrotate.d files and logrotate's state.
+    ("/etc/logrotate.d", "copy"),
+    ("/var/lib/logrotate", "empty"),
     ("/var/lib/nginx", "tree"),
     ("/var/lib/mysql", "empty"),
     ("/var/lib/zookeeper", "empty"),

@@ -13,6 +13,8 @@ options:
   hosts:
     description:
       - ZooKeeper client addresses, as C(host:port) items or comma-separated strings (C("h1:2181,h2:2181")).
+        A host without a port takes 2181; an IPv6 address with a port is written C([fd00::1]:2181); the last
+        item may end with a chroot (C(h3:2181/fate)). Each is checked before connecting.
     type: list
     elements: str
     required: true
@@ -28,11 +30,12 @@ options:
         C(zookeeper.user) and C(zookeeper.password)).
       - Without it, or when it is the empty string, the session is anonymous (a playbook can pass
         C('') where it cannot omit the option, for instance in C(module_defaults)).
+      - No message of the modules ever quotes it.
     type: str
   timeout:
     description:
       - Seconds to wait for a session with any of O(hosts) before failing; also the session timeout
-        it asks the servers for.
+        it asks the servers for. A number above 0, at most 3600.
     type: float
     default: 10.0
   use_tls:

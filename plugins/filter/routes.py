@@ -11,12 +11,16 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_native
+from ansible.module_utils.six import string_types
 
 from ansible_collections.fateflow.ha.plugins.module_utils.route_table import RouteTableError, normalize_route
 
 
 def fateflow_route(party_id, host, port, is_secure=None):
     """The ``fateflow`` route of a party: its Nginx host and gRPC port, checked as the module checks it."""
+    for name, value in (("party_id", party_id), ("host", host), ("port", port)):
+        if isinstance(value, bool) or not isinstance(value, string_types + (int, float)):
+            raise AnsibleFilterError("fateflow_route: %s must be a string or a number, not %s" % (name, type(value).__name__))
     route = {"party": party_id, "service": "fateflow", "ip": host, "port": port}
     if is_secure is not None:
         route["is_secure"] = is_secure

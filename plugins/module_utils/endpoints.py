@@ -10,6 +10,8 @@ import ipaddress
 import re
 
 _DIGITS = re.compile(r"^[0-9]+$")
+# One label of a host name; '_' is taken because inventories and /etc/hosts use it.
+_LABEL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
 
 # Names that always mean this very machine, whatever the resolver says.
 LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
@@ -36,19 +38,31 @@ def connect_address(value):
     ValueError for an empty value, one with characters no configuration file takes, or an
     unspecified address (0.0.0.0 or ::), which a server listens on but nobody can connect to.
     """
-    text = str(value).strip()
-    if not text or any(c.isspace() for c in text) or any(c in text for c in ";{}'\",/"):
+    text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    if not text or any(c.isspace() or not c.isprintable() for c in text) or any(c in text for c in ";{}'\",/"):
         raise ValueError("%r is not a host name or IP address" % (value,))
     bare = unbracket(text)
     try:
         ip = ipaddress.ip_address(bare)
     except ValueError:
-        if ":" in text or "[" in text or "]" in text:
+        if ":" in text or "[" in text or "]" in text or not host_name(text):
             raise ValueError("%r is not a host name or IP address" % (value,))
         return text
     if ip.is_unspecified:
         raise ValueError("%s listens everywhere but cannot be connected to; give the host's own address" % text)
     return "[%s]" % ip.compressed if ip.version == 6 else ip.compressed
+
+
+def host_name(text):
+    """Whether ``text`` is a DNS host name (RFC 1123 labels, '_' taken, one trailing dot allowed).
+
+    A name whose last label is all digits is refused: resolvers read ``10.0.0.256`` or
+    ``3232235777`` as a (wrong) IPv4 address, not as a name.
+    """
+    name = text[:-1] if text.endswith(".") else text
+    labels = name.split(".")
+    return (0 < len(name) <= 253 and all(_LABEL.match(label) for label in labels)
+            and not _DIGITS.match(labels[-1]))
 
 
 def routable_address(value):
