@@ -117,8 +117,9 @@ self_healing:
   description:
     - The HA server's state (C(registered), C(zookeeper_connected), C(gate) (C(open), C(drain),
       C(unregistered), C(zookeeper unreachable), C(off)), C(scheduler_busy), C(reregistrations),
-      C(recovered), C(age) in seconds since it was written); null without O(state_file) or when the
-      file is missing (a node running FATE Flow's own server).
+      C(recovered), C(age) in seconds since it was written, C(stale) when it is older than 30 s or
+      its process is gone); null without O(state_file) or when the file is missing (a node running
+      FATE Flow's own server). A stale state is not waited on.
   returned: always
   type: dict
 """
@@ -133,11 +134,14 @@ from ansible_collections.fateflow.ha.plugins.module_utils.deadline import Deadli
 from ansible_collections.fateflow.ha.plugins.module_utils.endpoints import host_port
 from ansible_collections.fateflow.ha.plugins.module_utils.fateflow_jobs import (
     parse_task_answer,
+    pid_alive,
     read_state,
     summarize,
 )
 
 POLL_SECONDS = 2
+# The HA server writes its state every 2 s.
+STALE_SECONDS = 30
 
 
 def check_options(module):
@@ -172,7 +176,11 @@ def look(module, deadline):
     state = read_state(params["state_file"])
     if state is not None:
         state["age"] = round(time.time() - float(state.get("updated") or 0), 1)
-        report["idle"] = report["idle"] and state.get("gate") in ("drain", "off") and not state.get("scheduler_busy")
+        # Left by a server that no longer runs (FATE Flow's own server runs now, or none): its
+        # gate says nothing about the node.
+        state["stale"] = state["age"] > STALE_SECONDS or not pid_alive(state.get("pid"))
+        if not state["stale"]:
+            report["idle"] = report["idle"] and state.get("gate") in ("drain", "off") and not state.get("scheduler_busy")
     report["self_healing"] = state
     return report
 
