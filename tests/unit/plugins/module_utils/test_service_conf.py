@@ -184,8 +184,7 @@ def test_v2_layout(library):
     [
         (V1_FILE, [("use_deserialize_safe_module",), ("fateflow", "proxy"), ("fateflow", "protocol"),
                    ("fate_on_eggroll", "clustermanager", "cores_per_node"), ("fateboard", "port"),
-                   ("default_engines", "computing"), ("model_store_address", "Region"),
-                   ("database", "max_connections")]),
+                   ("default_engines", "computing"), ("database", "max_connections")]),
         (V2_FILE, [("log_level",), ("fateflow", "proxy_name"), ("database", "sqlite"), ("database", "decrypt_key"),
                    ("model_store", "file"), ("default_engines", "storage")]),
     ],
