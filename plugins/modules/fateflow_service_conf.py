@@ -25,8 +25,8 @@ description:
   - The diff masks every credential (passwords, COS keys, FATE 1.x's C(private_key), 2.x's
     C(decrypt_key)), and no message quotes a line of the file, which could hold one.
   - A 1.x C(model_store_address) with C(storage=mysql) keeps only the keys FATE Flow 1.11 can hand to
-    C(pymysql.connect): the stock file's null COS keys (C(Region), C(SecretId), ...) are removed.
-  - A mapping the file shares through a YAML alias (C(model_store: {mysql: *mysql})) is copied
+    C(pymysql.connect); the stock file's null COS keys (C(Region), C(SecretId), ...) are removed.
+  - A mapping the file shares through a YAML alias (C(model_store.mysql) written as the alias C(*mysql)) is copied
     before it is changed, so that the other place that names it keeps its settings.
   - A symlinked file is written through the link (its target is replaced, keeping its owner and
     mode); a file with CRLF line endings keeps them.
@@ -226,12 +226,11 @@ removed_keys:
 """
 
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible.module_utils.common.text.converters import to_bytes, to_native
+from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.fateflow.ha.plugins.module_utils import fate_inputs
+from ansible_collections.fateflow.ha.plugins.module_utils import fate_inputs, files
 from ansible_collections.fateflow.ha.plugins.module_utils import service_conf as sc
 from ansible_collections.fateflow.ha.plugins.module_utils import validation
 from ansible_collections.fateflow.ha.plugins.module_utils.endpoints import unbracket
@@ -355,15 +354,6 @@ def hide_secrets(module):
     module.no_log_values.update(secrets)
 
 
-def write_atomically(module, path, text):
-    """Replace ``path`` (a symlink's target, not the link) with ``text`` in one rename."""
-    target = os.path.realpath(path)
-    fd, tmp = tempfile.mkstemp(dir=module.tmpdir)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(to_bytes(text))
-    module.atomic_move(tmp, target, unsafe_writes=module.params["unsafe_writes"])
-
-
 def refuse_foreign_model_store_keys(module, major):
     """A 1.x MySQL model store key (from settings) that pymysql.connect would refuse is an error."""
     store = (module.params["settings"] or {}).get("model_store_address")
@@ -390,12 +380,24 @@ def main():
 
     hide_secrets(module)
     check_inputs(module)
+    path = module.params["path"]
+    if not os.path.exists(path) and not module.params["create"]:
+        module.fail_json(msg="%s does not exist: install FATE Flow's configuration first or set create=true." % path)
+    if module.check_mode:
+        result = merge_file(module)
+    else:
+        if module.params["create"]:
+            files.check_parent(module, path)
+        with files.file_lock(module, path):
+            result = merge_file(module)
+    module.exit_json(**result)
+
+
+def merge_file(module):
+    """Read, merge and (unless in check mode) write the file; the caller holds its lock."""
     params = module.params
     path = params["path"]
-
     exists = os.path.exists(path)
-    if not exists and not params["create"]:
-        module.fail_json(msg="%s does not exist: install FATE Flow's configuration first or set create=true." % path)
     text = ""
     if exists:
         try:
@@ -440,12 +442,13 @@ def main():
     if changed and not module.check_mode:
         if params["backup"] and exists:
             result["backup_file"] = module.backup_local(path)
-        write_atomically(module, path, merged.text)
+        files.write_through(module, path, merged.text)
 
-    file_args = module.load_file_common_arguments(params)
+    # The mode and owner asked for apply to the file, not to a symlink in front of it.
+    file_args = module.load_file_common_arguments(params, path=os.path.realpath(path))
     if os.path.exists(path):
         result["changed"] = module.set_fs_attributes_if_different(file_args, result["changed"])
-    module.exit_json(**result)
+    return result
 
 
 if __name__ == "__main__":
