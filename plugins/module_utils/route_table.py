@@ -91,6 +91,8 @@ def parse(text, source="route table"):
     gc.disable()
     try:
         data = json.loads(text, object_pairs_hook=_pairs_hook)
+    except RecursionError:
+        raise RouteTableError("%s is nested too deeply to be a route table." % source)
     except ValueError as exc:
         line = getattr(exc, "lineno", None)
         column = getattr(exc, "colno", None)

@@ -74,8 +74,9 @@ V1_MYSQL_STORE_KEYS = frozenset([
 
 # Settings that only FATE Flow 1.x knows: their presence identifies a 1.x file.
 V1_MARKERS = ("enable_model_store", "model_store_address", "fate_on_eggroll", "fate_on_spark", "fate_on_standalone")
-# Settings that only FATE Flow 2.x knows.
-V2_MARKERS = ("party_id", "model_store", "default_engines", "computing", "federation")
+# Settings that only FATE Flow 2.x knows (``party_id`` and ``default_engines`` are in 1.11's stock
+# file as well, so they tell nothing).
+V2_MARKERS = ("model_store", "computing", "federation", "default_provider")
 
 
 class ServiceConfError(Exception):
@@ -98,12 +99,14 @@ def detect_major(conf):
         return 2, "database.engine / database.mysql"
     if isinstance(database, Mapping) and ("passwd" in database or "name" in database):
         return 1, "database.name / database.passwd at the top of database"
-    for key in V1_MARKERS:
-        if key in conf:
-            return 1, key
-    for key in V2_MARKERS:
-        if key in conf:
-            return 2, key
+    v1 = [key for key in V1_MARKERS if key in conf]
+    v2 = [key for key in V2_MARKERS if key in conf]
+    if v1 and v2:
+        return None, "keys of 1.x (%s) and of 2.x (%s)" % (", ".join(v1), ", ".join(v2))
+    if v1:
+        return 1, v1[0]
+    if v2:
+        return 2, v2[0]
     return None, None
 
 
@@ -123,7 +126,8 @@ def flow_major(conf, version=None):
         return major
     if shape is None:
         raise ServiceConfError(
-            "Cannot tell whether this service_conf.yaml is FATE Flow 1.x or 2.x: give the version explicitly.")
+            "Cannot tell whether this service_conf.yaml is FATE Flow 1.x or 2.x%s: give the version explicitly."
+            % (" (it has %s)" % reason if reason else ""))
     return shape
 
 
@@ -365,6 +369,8 @@ _DUPLICATE_KEY = re.compile(r'found duplicate key "(.*?)" with value')
 
 def yaml_error_message(exc):
     """One line saying what is wrong in the YAML text and where, quoting no value of the file."""
+    if isinstance(exc, RecursionError):
+        return "The file is nested too deeply to be a service_conf.yaml."
     problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or ""
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     duplicate = _DUPLICATE_KEY.search(problem)
@@ -471,6 +477,14 @@ def merge_text(text, overlay, version=None, library="auto"):
     deep_merge(doc.data, wanted, shared_nodes(doc.data))
     removed = fit_v1_model_store(doc.data) if major == 1 else []
     after = plain(doc.data)
+    # The next run must read the file as this one did: settings that make it look like the other
+    # major version (or take away what showed its version) are refused.
+    shape, reason = detect_major(after)
+    if shape != major and (shape is not None or version in (None, "")):
+        raise ServiceConfError(
+            "the settings would leave a FATE Flow %d.x file that %s: check the settings option."
+            % (major, "looks like %d.x (it has %s)" % (shape, reason) if shape else
+               "no longer shows its version" + (" (it has %s)" % reason if reason else "")))
     new_text = text
     if after != before:
         new_text = doc.dump()
