@@ -15,13 +15,47 @@ __metaclass__ = type
 import contextlib
 import errno
 import fcntl
+import grp
 import os
+import pwd
+import stat
 import tempfile
 import time
 
 from ansible.module_utils.common.text.converters import to_bytes, to_native
 
 LOCK_TIMEOUT = 30.0
+
+
+class _Stat(object):
+    st_mode = stat.S_IFREG | 0o644
+
+
+def check_file_args(module):
+    """Refuse a mode, owner or group that Ansible would refuse only after the file is written.
+
+    AnsibleModule checks them when it applies them, after the module has changed the file: a run
+    would fail having written. Here they are checked before anything is read.
+    """
+    mode = module.params.get("mode")
+    if mode is not None:
+        try:
+            number = mode if isinstance(mode, int) and not isinstance(mode, bool) else int(mode, 8)
+        except (TypeError, ValueError):
+            try:
+                number = module._symbolic_mode_to_octal(_Stat(), mode)
+            except Exception:  # Ansible's parser raises ValueError, or others on odd types
+                number = None
+        if number is None or number != stat.S_IMODE(number) or number < 0:
+            module.fail_json(msg="mode must be octal (0640) or symbolic (u=rw,g=r,o=), not %r." % (mode,))
+    for option, lookup in (("owner", pwd.getpwnam), ("group", grp.getgrnam)):
+        value = module.params.get(option)
+        if value is None or (isinstance(value, str) and value.isdigit()):
+            continue
+        try:
+            lookup(value)
+        except (KeyError, TypeError, ValueError):
+            module.fail_json(msg="%s %r does not exist on this host." % (option, value))
 
 
 def lock_path(path):

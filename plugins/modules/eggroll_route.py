@@ -303,6 +303,7 @@ def main():
         supports_check_mode=True,
     )
     validation.check_options(module, RULES)
+    files.check_file_args(module)
     try:
         result = run(module)
     except RouteTableError as exc:

@@ -331,6 +331,10 @@ def test_lock_held_elsewhere_times_out_and_changes_nothing(capsys, tmp_path):
     (dict(format="osx", self_party=[["10000"]]), "self_party[0] must be a party id"),
     (dict(format="osx", self_party=["default"]), "self_party[0] must be a party id, not 'default'"),
     (dict(lock_timeout=0), "lock_timeout must be above 0"),
+    # Found by tests/unit/properties: Ansible refused these only after the table was written.
+    (dict(routes=[NGINX_FATEFLOW], mode="0.0.0.0"), "mode must be octal"),
+    (dict(routes=[NGINX_FATEFLOW], mode="01777777"), "mode must be octal"),
+    (dict(routes=[NGINX_FATEFLOW], group="no-such-group-here"), "group 'no-such-group-here' does not exist"),
     (dict(lock_timeout=10 ** 6), "lock_timeout must be at most 3600"),
 ])
 def test_wrong_types_are_refused_never_written(capsys, tmp_path, args, words):

@@ -256,6 +256,16 @@ def test_refused_argument_prints_no_setting(capsys, conf):
     (dict(settings={"a": {" ": "x"}}), "settings.a has a key that is not a non-empty string"),
     (dict(settings={"a": float("nan")}), "settings.a must be a finite number"),
     (dict(http_port=9380, grpc_port=9380), "http_port and grpc_port must differ"),
+    # Found by tests/unit/properties: ansible-core's own sub-option check raised TypeError on these.
+    (dict(database=False), "database must be a mapping"),
+    (dict(model_store=[dict(DB, password="Pw-In-List-1")]), "model_store"),
+    (dict(database=3306), "database must be a mapping"),
+    (dict(database=3306, http_port=float("inf")), "database must be a mapping"),
+    (dict(http_port=float("inf")), "http_port must be a TCP port"),
+    (dict(database=dict(DB, max_connections=float("inf"))), "database.max_connections must be a whole number"),
+    (dict(database=False, nginx_grpc_port=float("inf")), "database must be a mapping"),
+    (dict(mode="0.0.0.0"), "mode must be octal"),
+    (dict(owner="no-such-user-here"), "owner 'no-such-user-here' does not exist"),
 ])
 def test_every_option_is_checked_before_reading(capsys, tmp_path, args, words):
     # The path does not exist: a refusal about it would mean the option was not checked first.
