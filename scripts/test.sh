@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test of the collection: lint, unit and integration tests (real ZooKeeper,
+# Runs every test of the collection: lint, ansible-test sanity, unit and integration tests (real ZooKeeper,
 # MariaDB, nginx and supervisord started by the tests), the lab's own tests, and every
 # molecule scenario on lab hosts. Exits non-zero when anything fails.
 #
@@ -56,6 +56,7 @@ if [ -d "extensions/molecule/$long" ]; then
 fi
 step yamllint yamllint -s .
 step ansible-lint ansible-lint -q
+step sanity bash scripts/sanity.sh
 step pytest python -m pytest -q -p no:cacheprovider tests
 for scenario in "${others[@]}"; do
   step "molecule $scenario" molecule test -s "$scenario"
@@ -63,7 +64,7 @@ done
 [ -n "${long_pid:-}" ] && wait "$long_pid"
 
 # Every step counts: one without a result (its track died) is a failed one.
-steps=("yamllint" "ansible-lint" "pytest")
+steps=("yamllint" "ansible-lint" "sanity" "pytest")
 for scenario in "${scenarios[@]}"; do steps+=("molecule $scenario"); done
 passed=0
 failed=()

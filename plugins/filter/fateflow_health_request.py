@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+from ansible.errors import AnsibleFilterError
+
 from ansible_collections.fateflow.ha.plugins.module_utils.fateflow_node import health_request, major_version
+from ansible_collections.fateflow.ha.plugins.module_utils.validation import InputError, flow_version as checked_version
 
 DOCUMENTATION = r"""
 name: fateflow_health_request
@@ -15,7 +18,7 @@ description:
   - One rule for the module and the playbooks.
 options:
   _input:
-    description: FATE Flow version (C(2.2.0), C(1.11.4), C(2) ...).
+    description: FATE Flow version (C(2.2.0), C(1.11.4), C(2) ...); anything but a 1.x or 2.x version is refused.
     type: str
     required: true
 """
@@ -35,7 +38,11 @@ _value:
 
 
 def fateflow_health_request(flow_version):
-    method, path = health_request(major_version(flow_version))
+    try:
+        version = checked_version("fateflow_health_request's input (the FATE Flow version)", flow_version)
+    except InputError as exc:
+        raise AnsibleFilterError(str(exc))
+    method, path = health_request(major_version(version))
     return {"method": method, "path": path}
 
 

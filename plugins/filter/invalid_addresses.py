@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.fateflow.ha.plugins.module_utils.validation import shown
 from ansible_collections.fateflow.ha.plugins.module_utils.endpoints import connect_address, routable_address
 
 DOCUMENTATION = r"""
@@ -60,7 +61,7 @@ _value:
 def invalid_addresses(addresses, routable=False):
     if not isinstance(addresses, dict):
         raise AnsibleFilterError("invalid_addresses takes a dictionary of variable names and addresses, not %r"
-                                 % (addresses,))
+                                 % (shown(addresses),))
     check = routable_address if routable else connect_address
     found = []
     for name, value in addresses.items():

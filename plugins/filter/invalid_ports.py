@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.fateflow.ha.plugins.module_utils.validation import shown
 from ansible_collections.fateflow.ha.plugins.module_utils.endpoints import tcp_port
 
 DOCUMENTATION = r"""
@@ -41,7 +42,7 @@ _value:
 
 def invalid_ports(ports):
     if not isinstance(ports, dict):
-        raise AnsibleFilterError("invalid_ports takes a dictionary of variable names and ports, not %r" % (ports,))
+        raise AnsibleFilterError("invalid_ports takes a dictionary of variable names and ports, not %r" % (shown(ports),))
     found = []
     for name, value in ports.items():
         try:

@@ -4,9 +4,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.fateflow.ha.plugins.module_utils.endpoints import connect_address, tcp_port
+from ansible_collections.fateflow.ha.plugins.module_utils.validation import InputError, names
 
 DOCUMENTATION = r"""
 name: nginx_upstream_members
@@ -106,9 +109,13 @@ def nginx_upstream_members(hosts, hostvars, address_vars=None, port_vars=None, d
     """Return [{host, address, port, down}] for the given hosts; see DOCUMENTATION."""
     if not isinstance(hosts, (list, tuple)):
         raise AnsibleFilterError("nginx_upstream_members expects a list of host names, got %s" % type(hosts).__name__)
-    address_vars = list(address_vars or ["ansible_host"])
-    port_vars = list(port_vars or [])
-    drained = list(drained or [])
+    try:
+        hosts = names("nginx_upstream_members's input (the FATE Flow hosts)", hosts)
+        address_vars = names("address_vars", address_vars or ["ansible_host"])
+        port_vars = names("port_vars", port_vars or [])
+        drained = names("drained", drained or [])
+    except InputError as exc:
+        raise AnsibleFilterError("nginx_upstream_members: %s" % exc)
     unknown = [h for h in drained if h not in hosts]
     if unknown:
         raise AnsibleFilterError(
@@ -121,6 +128,8 @@ def nginx_upstream_members(hosts, hostvars, address_vars=None, port_vars=None, d
             variables = hostvars[host]
         except KeyError:
             variables = {}
+        if not isinstance(variables, Mapping):
+            raise AnsibleFilterError("host %s: its host variables are not a dictionary" % host)
         source, address = _first_set(variables, address_vars)
         if address is None:
             source, address = "its inventory name", host

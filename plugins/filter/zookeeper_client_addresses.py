@@ -47,20 +47,25 @@ _value:
 """
 
 from ansible.errors import AnsibleFilterError
-from ansible.module_utils.six import string_types
+from ansible.module_utils.six.moves.collections_abc import Mapping
 
 from ansible_collections.fateflow.ha.plugins.module_utils.endpoints import host_port
+from ansible_collections.fateflow.ha.plugins.module_utils.validation import InputError, names
 
 
 def zookeeper_client_addresses(members, hostvars, port=2181):
-    if isinstance(members, string_types):
-        members = [members]
+    try:
+        members = names("zookeeper_client_addresses's input (the ensemble's members)", members)
+    except InputError as exc:
+        raise AnsibleFilterError(str(exc))
     addresses = []
     for member in members:
         try:
             variables = hostvars[member]
         except KeyError:
             raise AnsibleFilterError("zookeeper_client_addresses: %s is not a host of the inventory" % member)
+        if not isinstance(variables, Mapping):
+            raise AnsibleFilterError("zookeeper_client_addresses: the host variables of %s are not a dictionary" % member)
         address = (variables.get("zookeeper_client_address") or variables.get("zookeeper_listen_address")
                    or variables.get("ansible_host") or member)
         member_port = variables.get("party_zookeeper_client_port") or port

@@ -22,6 +22,7 @@ import json
 import os
 import socket
 import sys
+import time
 import traceback
 
 try:
@@ -31,6 +32,7 @@ except ImportError:  # pragma: no cover
 
 from ansible.module_utils.urls import open_url
 
+from ansible_collections.fateflow.ha.plugins.module_utils.deadline import DeadlineExceeded, call_within
 from ansible_collections.fateflow.ha.plugins.module_utils.endpoints import host_port, unbracket
 
 PYMYSQL_IMPORT_ERROR = None
@@ -45,6 +47,9 @@ REGISTRY_ROOT = "/FATE-COMPONENTS/fate-flow"
 
 # Longest single step of a check (an HTTP request, a znode read, a TCP probe, a MySQL login).
 STEP_TIMEOUT = 5.0
+
+# Largest health answer read: a node lists every server of the party, a few hundred bytes each.
+ANSWER_MAX_BYTES = 4 * 1024 * 1024
 
 
 class RegistryError(Exception):
@@ -64,12 +69,16 @@ def major_version(flow_version):
     return 1 if str(flow_version).strip().lstrip("vV").startswith("1") else 2
 
 
+def _connect(host, port, timeout):
+    socket.create_connection((unbracket(host), int(port)), timeout=timeout).close()
+
+
 def tcp_reachable(host, port, timeout=3.0):
+    """Whether a TCP connection opens within ``timeout`` seconds, name lookup included."""
     try:
-        sock = socket.create_connection((unbracket(host), int(port)), timeout=timeout)
-    except (OSError, socket.error):
+        call_within(timeout, _connect, host, port, timeout)
+    except (DeadlineExceeded, OSError, socket.error):
         return False
-    sock.close()
     return True
 
 
@@ -82,8 +91,31 @@ def health_request(major):
     return HEALTH_REQUESTS[1 if major == 1 else 2]
 
 
+def _fetch(url, method, timeout):
+    if method == "POST":
+        resp = open_url(url, method="POST", data=json.dumps({}),
+                        headers={"Content-Type": "application/json"}, timeout=timeout)
+    else:
+        resp = open_url(url, method="GET", timeout=timeout)
+    return resp.read(ANSWER_MAX_BYTES + 1)
+
+
+def json_value(text):
+    """``(value, ok)``: the JSON value ``text`` holds; ok false when it is not JSON (or nested too deep)."""
+    try:
+        return json.loads(text), True
+    except (ValueError, RecursionError):
+        return None, False
+
+
+def json_object(text):
+    """The JSON object ``text`` holds, or None (not JSON, or JSON but not an object)."""
+    value, _ok = json_value(text)
+    return value if isinstance(value, dict) else None
+
+
 def health(host, http_port, major, timeout=STEP_TIMEOUT):
-    """Ask the node for its health once.
+    """Ask the node for its health once, the whole request within ``timeout`` seconds.
 
     Returns ``(answers, servers, reason)``: ``answers`` when it answered code 0 (retcode on 1.x),
     ``servers`` the instance ids it lists (2.x; empty on 1.x), ``reason`` why not when it did not.
@@ -92,35 +124,36 @@ def health(host, http_port, major, timeout=STEP_TIMEOUT):
     method, path = health_request(major)
     url = base + path
     try:
-        if method == "POST":
-            resp = open_url(url, method="POST", data=json.dumps({}),
-                            headers={"Content-Type": "application/json"}, timeout=timeout)
-        else:
-            resp = open_url(url, method="GET", timeout=timeout)
-        text = resp.read().decode("utf-8", "replace")
+        raw = call_within(timeout, _fetch, url, method, timeout)
+    except DeadlineExceeded:
+        return False, [], "no complete answer from %s within %s s" % (base, round(timeout, 1))
     except Exception as exc:  # any connection or HTTP error means "not healthy yet"
         return False, [], "no answer on %s (%s)" % (base, " ".join(str(exc).split()))
-    try:
-        body = json.loads(text or "{}")
-    except ValueError:
+    if len(raw) > ANSWER_MAX_BYTES:
+        return False, [], "%s answered more than %d bytes" % (url, ANSWER_MAX_BYTES)
+    body, is_json = json_value(raw.decode("utf-8", "replace") or "{}")
+    if not is_json:
         return False, [], "%s answered something that is not JSON" % url
     if not isinstance(body, dict):
         return False, [], "%s answered JSON that is not an object" % url
     code = body.get("retcode") if major == 1 else body.get("code")
-    if code != 0:
-        return False, [], "%s answered code %r: %s" % (url, code, body.get("retmsg") or body.get("message"))
+    if code != 0 or isinstance(code, bool):
+        message = body.get("retmsg") or body.get("message")
+        return False, [], "%s answered code %s: %s" % (url, shown(code), shown(message))
     data = body.get("data")
     servers = sorted(data.keys()) if major != 1 and isinstance(data, dict) else []
     return True, servers, ""
 
 
+def shown(value):
+    """A value from a node's answer, on one short line."""
+    text = " ".join(str(value).split())
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
 def decode_registration(data):
     """A znode's data as FATE Flow wrote it: a dict, ``{}`` when it is not a JSON object."""
-    try:
-        payload = json.loads((data or b"").decode("utf-8", "replace") or "{}")
-    except ValueError:
-        return {}
-    return payload if isinstance(payload, dict) else {}
+    return json_object((data or b"").decode("utf-8", "replace") or "{}") or {}
 
 
 def registration_problem(data, host, grpc_port, path):
@@ -139,11 +172,13 @@ def node_report(host, http_port, grpc_port, major, read_registration, timeout=ST
 
     ``read_registration(path, timeout)`` returns the znode's data (None when absent) or raises
     RegistryError. Healthy means: answers code 0, lists its own instance id (2.x), and its znode
-    carries its own host and grpc_port. Each step waits at most ``timeout`` seconds.
+    carries its own host and grpc_port. The whole check takes at most ``timeout`` seconds (and a
+    tenth of a second for the znode read when the health request took all of it).
     """
     own = instance_id(host, http_port)
     path = znode_path(host, grpc_port)
     reasons = []
+    started = time.monotonic()
     answers, servers, why = health(host, http_port, major, timeout=timeout)
     if not answers:
         reasons.append(why)
@@ -153,7 +188,7 @@ def node_report(host, http_port, grpc_port, major, read_registration, timeout=ST
         if answers and not lists_itself:
             reasons.append("it answers but does not list itself (%s) among %s" % (own, servers or "no servers"))
     try:
-        registration = read_registration(path, timeout)
+        registration = read_registration(path, max(0.1, timeout - (time.monotonic() - started)))
     except RegistryError as exc:
         registration, problem = None, str(exc)
     else:
@@ -171,6 +206,13 @@ def node_report(host, http_port, grpc_port, major, read_registration, timeout=ST
     )
 
 
+def _login(host, port, user, password, database, timeout):
+    connection = pymysql.connect(host=unbracket(host), port=int(port), user=user, password=password or "",
+                                 database=database or None, connect_timeout=timeout,
+                                 read_timeout=timeout, write_timeout=timeout)
+    connection.close()
+
+
 def database_login(host, port, user, password, database=None, timeout=STEP_TIMEOUT):
     """Log in to MySQL once, as FATE Flow does; ``{"ok": bool, "message": str}`` (never the password)."""
     where = "MySQL at %s as %s" % (host_port(host, port), user)
@@ -179,10 +221,9 @@ def database_login(host, port, user, password, database=None, timeout=STEP_TIMEO
     if not HAS_PYMYSQL:
         return dict(ok=False, message="cannot log in to %s: PyMySQL is not installed for %s" % (where, sys.executable))
     try:
-        connection = pymysql.connect(host=unbracket(host), port=int(port), user=user, password=password or "",
-                                     database=database or None, connect_timeout=timeout,
-                                     read_timeout=timeout, write_timeout=timeout)
-        connection.close()
+        call_within(timeout, _login, host, port, user, password, database, timeout)
+    except DeadlineExceeded:
+        return dict(ok=False, message="cannot log in to %s: no answer within %s s" % (where, round(timeout, 1)))
     except Exception as exc:  # PyMySQL raises assorted types for network, auth and protocol errors
         args = getattr(exc, "args", ())
         if len(args) == 2 and isinstance(args[0], int):

@@ -64,7 +64,7 @@ class Supervisord(object):
         if rc != 0 and "no config updates" not in out.lower():
             raise ServiceError("supervisorctl reread failed for %s: %s" % (self.conf, out.strip()))
         for line in out.splitlines():
-            program, _, what = line.partition(":")
+            program, _sep, what = line.partition(":")
             if program.strip() == name and what.strip() in ("available", "changed"):
                 return True
         return False

@@ -256,6 +256,32 @@ def service_name(option, value, manager="supervisord"):
     return value
 
 
+_FLOW_VERSION = re.compile(r"^[vV]?[12](\.[0-9A-Za-z.+-]*)?$")
+
+
+def flow_version(option, value):
+    """A FATE Flow version of the majors the collection knows (1.x, 2.x), such as ``2.2.0``, ``v1.11.4`` or ``2``."""
+    if isinstance(value, bool) or not isinstance(value, string_types + (int, float)):
+        raise InputError(option, "must be a FATE Flow version (a string such as 2.2.0), not %s" % _type_name(value))
+    text_value = str(value).strip()
+    if not _FLOW_VERSION.match(text_value):
+        raise InputError(option, "must be a FATE Flow version 1.x or 2.x (such as 2.2.0, 1.11.4 or 2), not %s"
+                         % shown(value))
+    return text_value
+
+
+def names(option, value):
+    """A list of names (inventory hosts, variables); one string is a list of one."""
+    if isinstance(value, string_types):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        raise InputError(option, "must be a list of names, not %s" % _type_name(value))
+    for index, item in enumerate(value):
+        if not isinstance(item, string_types):
+            raise InputError("%s[%d]" % (option, index), "must be a name (a string), not %s" % _type_name(item))
+    return list(value)
+
+
 def check_options(module, rules, params=None, prefix=""):
     """Apply ``{option: rule}`` to the module's parameters; the first refusal fails the module.
 

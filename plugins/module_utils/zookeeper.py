@@ -19,6 +19,10 @@ import traceback
 
 from ansible.module_utils.basic import missing_required_lib
 
+from ansible_collections.fateflow.ha.plugins.module_utils import validation
+from ansible_collections.fateflow.ha.plugins.module_utils.deadline import DeadlineExceeded, call_within
+from ansible_collections.fateflow.ha.plugins.module_utils.endpoints import unbracket
+
 KAZOO_IMPORT_ERROR = None
 try:
     from kazoo.client import KazooClient
@@ -39,8 +43,8 @@ except ImportError:
 SCHEMES = ("world", "digest", "ip", "auth", "sasl", "x509")
 
 # zkCli's letters, in zkCli's own order; the values are ZooKeeper's permission bits.
-PERM_BITS = (("c", 4), ("d", 8), ("r", 1), ("w", 2), ("a", 16))
-PERM_ALL = 31
+PERM_BITS = validation.PERM_BITS
+PERM_ALL = validation.PERM_ALL
 
 # Requests kept in flight at once when walking or changing a tree: enough to hide
 # the round trip, small enough to leave the server's request queue to others.
@@ -68,9 +72,35 @@ def connection_argument_spec():
 
 CONNECTION_REQUIRED_TOGETHER = [("client_cert", "client_key")]
 
+# Longest session timeout worth waiting for: an hour (ZooKeeper itself caps sessions far lower).
+TIMEOUT_MAX = 3600.0
+
+
+def _hosts_option(option, value):
+    return [validation.zookeeper_hosts(option, value)]
+
+
+def _credential_option(option, value):
+    validation.text(option, value, secret=True, allow_empty=True)
+    return value
+
+
+def check_connection_options(module):
+    """The connection options checked (and ``hosts`` made one connection string) before connecting."""
+    validation.check_options(module, dict(
+        hosts=_hosts_option,
+        timeout=lambda option, value: validation.seconds(option, value, maximum=TIMEOUT_MAX),
+        auth_credential=_credential_option,
+    ))
+    params = module.params
+    if credential(params) and params.get("auth_scheme") == "digest" and ":" not in credential(params):
+        module.fail_json(msg="auth_credential for the digest scheme must be 'user:password'.")
+
 
 def normalize_hosts(hosts):
     """Turn ``["h1:2181,h2:2181", "h3:2181"]`` into ``"h1:2181,h2:2181,h3:2181"``."""
+    if isinstance(hosts, str):
+        hosts = [hosts]
     parts = []
     for item in hosts:
         parts.extend(part.strip() for part in str(item).split(",") if part.strip())
@@ -79,26 +109,9 @@ def normalize_hosts(hosts):
     return ",".join(parts)
 
 
-def parse_perms(perms):
-    """Permission bits from ``all``, zkCli letters (``cdrwa`` in any order) or an integer."""
-    if isinstance(perms, int) and not isinstance(perms, bool):
-        if 0 <= perms <= PERM_ALL:
-            return perms
-        raise ValueError("perms %d is outside 0-31" % perms)
-    text = str(perms).strip().lower()
-    if text == "all":
-        return PERM_ALL
-    if text.isdigit():
-        return parse_perms(int(text))
-    bits = dict(PERM_BITS)
-    value = 0
-    for letter in text:
-        if letter not in bits:
-            raise ValueError("perms %r: use 'all' or any of the letters c, d, r, w, a" % perms)
-        value |= bits[letter]
-    if not value:
-        raise ValueError("perms %r grants nothing: use 'all' or any of the letters c, d, r, w, a" % perms)
-    return value
+def parse_perms(perms, option="perms"):
+    """Permission bits from ``all``, zkCli letters (``cdrwa`` in any order) or a number 1-31."""
+    return validation.zookeeper_perms(option, perms)
 
 
 def format_perms(bits):
@@ -112,7 +125,7 @@ def digest_id(username, password):
     return "%s:%s" % (username, base64.b64encode(hashlib.sha1(raw).digest()).decode("ascii"))
 
 
-def normalize_acl_entry(entry):
+def normalize_acl_entry(entry, option="acls[]"):
     """One ACL entry as the tuple ``(scheme, id, perms_bits)``.
 
     ``entry`` is the module's dict form: ``scheme``, ``perms`` and either ``id`` or,
@@ -121,7 +134,13 @@ def normalize_acl_entry(entry):
     scheme = str(entry.get("scheme", "")).strip().lower()
     if scheme not in SCHEMES:
         raise ValueError("ACL scheme %r is unknown: use one of %s" % (entry.get("scheme"), ", ".join(SCHEMES)))
-    perms = parse_perms(entry.get("perms", "all"))
+    perms = parse_perms(entry.get("perms", "all"), "%s.perms" % option)
+    for field in ("id", "username", "password"):
+        if entry.get(field) is not None:
+            validation.text("%s.%s" % (option, field), entry[field], secret=field == "password",
+                            allow_empty=field == "password", max_length=1024)
+    if entry.get("username") is not None and ":" in entry["username"]:
+        raise ValueError("%s.username must not hold ':', which separates user and hash in a digest id" % option)
     has_user = entry.get("username") is not None or entry.get("password") is not None
     ident = entry.get("id")
     if has_user:
@@ -149,8 +168,8 @@ def normalize_acl_entry(entry):
 def normalize_acls(entries):
     """A set of normalised entries; duplicates of one id merge their permissions as ZooKeeper would not."""
     merged = {}
-    for entry in entries:
-        scheme, ident, perms = normalize_acl_entry(entry)
+    for index, entry in enumerate(entries):
+        scheme, ident, perms = normalize_acl_entry(entry, "acls[%d]" % index)
         merged[(scheme, ident)] = merged.get((scheme, ident), 0) | perms
     return frozenset((scheme, ident, perms) for (scheme, ident), perms in merged.items())
 
@@ -249,6 +268,9 @@ def disconnect(client):
 
 def explain(exc, path, action):
     """One sentence for a kazoo error met while doing ``action`` on ``path``."""
+    if isinstance(exc, NoAuthError) and action == "remove":
+        return ("Not allowed to remove %s: removing a node needs the delete permission on its parent %s, "
+                "which the credential given lacks." % (path, path.rsplit("/", 1)[0] or "/"))
     if isinstance(exc, NoAuthError):
         return "Not allowed to %s %s: the credential given lacks permission there." % (action, path)
     if isinstance(exc, NoNodeError):
@@ -278,6 +300,53 @@ def pipelined(calls, window=PIPELINE_WINDOW):
                 yield key, None, exc
 
 
+def apply_pipelined(calls, window=PIPELINE_WINDOW):
+    """Run ``(path, start)`` changes window by window, stopping after the window where one fails.
+
+    Returns ``(done, failure)``: the paths changed, in order, and ``(path, exception)`` of the first
+    change refused, or None. A node removed meanwhile (NoNodeError) is neither: nothing to change.
+    Requests of one window are already on their way when one fails, so the ones after it may
+    still succeed: ``done`` lists exactly those that did.
+    """
+    calls = list(calls)
+    done, failure = [], None
+    for offset in range(0, len(calls), window):
+        for path, _value, exc in pipelined(calls[offset:offset + window], window):
+            if exc is None:
+                done.append(path)
+            elif not isinstance(exc, NoNodeError) and failure is None:
+                failure = (path, exc)
+        if failure is not None:
+            break
+    return done, failure
+
+
+def list_subtree(client, root, window=PIPELINE_WINDOW):
+    """Every descendant of ``root`` (not root itself), parents before children.
+
+    Raises ZookeeperModuleError on the first node whose children may not be listed.
+    """
+    found = []
+    level = [root]
+    while level:
+        level = children_of(client, level, window)
+        found.extend(level)
+    return found
+
+
+def children_of(client, parents, window=PIPELINE_WINDOW):
+    """The paths of the children of ``parents``; a parent removed meanwhile has none."""
+    children = []
+    for parent, names, exc in pipelined(
+            ((p, lambda p=p: client.get_children_async(p)) for p in parents), window):
+        if exc is not None:
+            if isinstance(exc, NoNodeError):
+                continue
+            raise ZookeeperModuleError(explain(exc, parent, "list the children of"))
+        children.extend(join_path(parent, name) for name in names)
+    return children
+
+
 def join_path(parent, child):
     return (parent.rstrip("/") + "/" + child) if parent != "/" else "/" + child
 
@@ -292,14 +361,7 @@ def walk_acls(client, root, root_acls, root_stat, window=PIPELINE_WINDOW):
     found = {root: (acls_from_kazoo(root_acls), root_stat)}
     level = [root] if root_stat.numChildren else []
     while level:
-        children = []
-        for parent, names, exc in pipelined(
-                ((p, lambda p=p: client.get_children_async(p)) for p in level), window):
-            if exc is not None:
-                if isinstance(exc, NoNodeError):
-                    continue
-                raise ZookeeperModuleError(explain(exc, parent, "list the children of"))
-            children.extend(join_path(parent, name) for name in names)
+        children = children_of(client, level, window)
         level = []
         for path, value, exc in pipelined(
                 ((c, lambda c=c: client.get_acls_async(c)) for c in children), window):
@@ -314,20 +376,45 @@ def walk_acls(client, root, root_acls, root_stat, window=PIPELINE_WINDOW):
     return found
 
 
-def four_letter_word(host, port, command, timeout):
-    """A four-letter-word command's answer, or '' when the server does not answer."""
-    try:
-        with socket.create_connection((host, port), timeout=timeout) as sock:
-            sock.sendall(command.encode("ascii"))
-            chunks = []
-            while True:
-                chunk = sock.recv(65536)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-    except (OSError, socket.timeout):
-        return ""
+# Largest four-letter-word answer kept (mntr and cons of a busy server stay far below).
+ANSWER_MAX_BYTES = 4 * 1024 * 1024
+
+
+def _four_letter_exchange(host, port, command):
+    with socket.create_connection((unbracket(host), port)) as sock:
+        sock.sendall(command.encode("ascii"))
+        chunks, size = [], 0
+        while size < ANSWER_MAX_BYTES:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
     return b"".join(chunks).decode("utf-8", "replace")
+
+
+def four_letter_exchange(host, port, command, timeout):
+    """``(answer, problem)``: the whole answer within ``timeout`` seconds in all, name lookup included.
+
+    ``problem`` is '' when the server answered, else why not (no such host, connection refused,
+    no complete answer in time, the connection closed without an answer).
+    """
+    try:
+        answer = call_within(timeout, _four_letter_exchange, host, port, command)
+    except DeadlineExceeded:
+        return "", "no complete answer within %s s" % timeout
+    except socket.gaierror as exc:
+        return "", "cannot resolve %s (%s)" % (host, exc.strerror or exc)
+    except (OSError, socket.timeout) as exc:
+        return "", exc.strerror or exc.__class__.__name__
+    if not answer:
+        return "", "the connection closed without an answer"
+    return answer, ""
+
+
+def four_letter_word(host, port, command, timeout):
+    """A four-letter-word command's answer, or '' when the server does not answer within ``timeout``."""
+    return four_letter_exchange(host, port, command, timeout)[0]
 
 
 def parse_four_letter_answer(answer):

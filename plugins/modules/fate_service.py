@@ -20,7 +20,11 @@ description:
   - A program whose definition changed is restarted by supervisord when it is loaded; this counts as a change.
 options:
   name:
-    description: Program name (supervisord) or unit name without C(.service) (systemd), for example C(fate-fateflow).
+    description:
+      - Program name (supervisord) or unit name without C(.service) (systemd), for example C(fate-fateflow);
+        with supervisord also C(group:program).
+      - One service only. Refused are C(all), names with spaces (several programs to C(supervisorctl)),
+        patterns such as C(group:*) and names starting with a dash.
     type: str
     required: true
   state:
@@ -51,16 +55,18 @@ options:
     type: bool
     default: false
   wait:
-    description: Seconds to wait for a program to reach RUNNING after a start (supervisord only).
+    description: Seconds to wait for a program to reach RUNNING after a start (supervisord only), 0 to 3600.
     type: int
     default: 30
 attributes:
   check_mode:
+    description: Can run in check mode and report what it would change without changing it.
     support: full
   diff_mode:
+    description: Returns the before and after of what it changes (or would change, in check mode) in diff mode.
     support: none
 author:
-  - fateflow.ha contributors
+  - fateflow.ha contributors (@fateflow)
 """
 
 EXAMPLES = r"""
@@ -84,7 +90,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 status:
-  description: The service's state after the module ran, as the manager names it (RUNNING, STOPPED, FATAL... for supervisord; active, inactive, failed... for systemd).
+  description:
+    - The service's state after the module ran, as the manager names it (RUNNING, STOPPED, FATAL... for supervisord;
+      active, inactive, failed... for systemd).
   type: str
   returned: always
   sample: RUNNING
@@ -104,12 +112,26 @@ definition_changed:
 
 import os
 
+import re
+
 from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.fateflow.ha.plugins.module_utils import validation
 from ansible_collections.fateflow.ha.plugins.module_utils.service import (
     Supervisord,
     Systemd,
     ServiceError,
 )
+
+
+SIGNAL = re.compile(r"^(SIG)?[A-Z][A-Z0-9]{0,9}$|^[0-9]{1,2}$")
+
+
+def signal_name(option, value):
+    """A signal as supervisorctl takes it: a name (HUP, SIGUSR1) or a number."""
+    if not SIGNAL.match(value.strip().upper()):
+        raise validation.InputError(option, "must be a signal name such as HUP or USR1, not %s" % validation.shown(value))
+    return value.strip().upper()
 
 
 def run_module():
@@ -127,6 +149,12 @@ def run_module():
         supports_check_mode=True,
     )
     params = module.params
+    validation.check_options(module, dict(
+        name=lambda option, value: validation.service_name(option, value, params["manager"]),
+        reload_signal=signal_name,
+        wait=lambda option, value: validation.integer(option, value, minimum=0, maximum=3600),
+        supervisord_conf=validation.text,
+    ))
     if params["manager"] == "supervisord":
         if not os.path.exists(params["supervisord_conf"]):
             module.fail_json(msg="supervisord configuration %s does not exist; set up the service manager first "

@@ -30,7 +30,7 @@ description:
     once with C(module_defaults) for C(group/fateflow.ha.zookeeper). O(auth_credential) is FATE Flow's
     C(zookeeper.user:zookeeper.password) when it runs with C(use_acl).
 author:
-  - fateflow.ha maintainers
+  - fateflow.ha contributors (@fateflow)
 extends_documentation_fragment:
   - fateflow.ha.zookeeper
 options:
@@ -63,8 +63,12 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds O(wait=true) waits, all checks included. The ZooKeeper session is opened first,
+      - Seconds O(wait=true) waits, all checks included (0 to 86400). The ZooKeeper session is opened first,
         within O(timeout).
+      - However slowly the node or ZooKeeper answer, the whole call takes at most O(timeout) to open the
+        ZooKeeper session, then O(wait_timeout) for the checks (with O(wait=false), O(timeout) for the one
+        check), plus at most 5 s for the MySQL login of O(database_user) and, when the node does not come
+        up, 3 s for probing its dependencies.
     type: int
     default: 120
   database_host:
@@ -92,9 +96,11 @@ options:
     default: []
 attributes:
   check_mode:
+    description: Can run in check mode and report what it would change without changing it.
     support: full
     details: O(state=unregistered) reports what it would delete.
   diff_mode:
+    description: Returns the before and after of what it changes (or would change, in check mode) in diff mode.
     support: none
 requirements:
   - kazoo (Debian package python3-kazoo) on the Flow node
@@ -195,10 +201,13 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.fateflow.ha.plugins.module_utils import fateflow_node as fn
-from ansible_collections.fateflow.ha.plugins.module_utils.endpoints import connect_address, split_host_port
+from ansible_collections.fateflow.ha.plugins.module_utils import validation
+from ansible_collections.fateflow.ha.plugins.module_utils.deadline import Deadline
+from ansible_collections.fateflow.ha.plugins.module_utils.endpoints import split_host_port
 from ansible_collections.fateflow.ha.plugins.module_utils.zookeeper import (
     CONNECTION_REQUIRED_TOGETHER,
     ZookeeperModuleError,
+    check_connection_options,
     check_kazoo,
     connect,
     connection_argument_spec,
@@ -228,16 +237,22 @@ def registration_reader(client, refused):
     return read
 
 
+# Seconds all the probes for an unreachable dependency take together.
+PROBES_TIMEOUT = 3.0
+
+
 def unreachable_dependency(params):
     zookeeper = []
-    for endpoint in normalize_hosts(params["hosts"]).split(","):
+    for endpoint in normalize_hosts(params["hosts"]).split("/", 1)[0].split(","):
         try:
-            zookeeper.append(split_host_port(endpoint.split("/")[0], 2181))
+            zookeeper.append(split_host_port(endpoint, 2181))
         except ValueError:
             continue
-    if not any(fn.tcp_reachable(h, p) for h, p in zookeeper):
+    probes = Deadline(PROBES_TIMEOUT)
+    if not any(fn.tcp_reachable(h, p, max(0.1, probes.left())) for h, p in zookeeper):
         return "ZooKeeper is unreachable from this node at %s" % ", ".join(params["hosts"])
-    if params["database_host"] and not fn.tcp_reachable(params["database_host"], params["database_port"]):
+    if params["database_host"] and not fn.tcp_reachable(params["database_host"], params["database_port"],
+                                                        max(0.1, probes.left())):
         return "MySQL is unreachable from this node at %s:%s" % (params["database_host"], params["database_port"])
     return None
 
@@ -258,14 +273,15 @@ def check_health(module, result):
             raise fn.RegistryError(connect_error)
     else:
         read = registration_reader(client, refused)
-    deadline = time.monotonic() + (params["wait_timeout"] if params["wait"] else 0)
+    # The ZooKeeper session opened (or failed) within timeout; the checks take timeout, or wait_timeout.
+    deadline = Deadline(params["wait_timeout"] if params["wait"] else params["timeout"])
     try:
         while True:
-            step = max(1.0, min(fn.STEP_TIMEOUT, deadline - time.monotonic()))
+            step = max(0.1, min(fn.STEP_TIMEOUT, deadline.left()))
             report = fn.node_report(params["host"], params["http_port"], params["grpc_port"], major, read, step)
-            if report["healthy"] or not params["wait"] or refused or time.monotonic() >= deadline:
+            if report["healthy"] or not params["wait"] or refused or deadline.passed():
                 break
-            time.sleep(max(0.0, min(2.0, deadline - time.monotonic())))
+            time.sleep(min(2.0, deadline.left()))
     finally:
         if client is not None:
             disconnect(client)
@@ -273,7 +289,7 @@ def check_health(module, result):
     if params["database_user"]:
         result["database_login"] = fn.database_login(
             params["database_host"], params["database_port"], params["database_user"],
-            params["database_password"], params["database_name"])
+            params["database_password"], params["database_name"], timeout=min(fn.STEP_TIMEOUT, max(1.0, deadline.left())))
     result["elapsed"] = round(time.monotonic() - started, 1)
     if report["healthy"] or not params["wait"]:
         return
@@ -336,12 +352,20 @@ def main():
     )
     check_kazoo(module)
     params = module.params
-    try:
-        connect_address(params["host"])
-    except ValueError as exc:
-        module.fail_json(msg="host: %s." % exc)
-    if params["wait_timeout"] < 0:
-        module.fail_json(msg="wait_timeout %d is negative; give the seconds to wait." % params["wait_timeout"])
+    check_connection_options(module)
+    validation.check_options(module, dict(
+        host=validation.address,
+        http_port=validation.port,
+        grpc_port=validation.port,
+        flow_version=validation.flow_version,
+        wait_timeout=lambda option, value: validation.integer(option, value, minimum=0, maximum=86400),
+        database_host=validation.address,
+        database_port=validation.port,
+        database_user=lambda option, value: validation.text(option, value, max_length=256),
+        database_password=lambda option, value: validation.text(option, value, secret=True, allow_empty=True),
+        database_name=lambda option, value: validation.text(option, value, max_length=256),
+        log_files=lambda option, value: [validation.text("%s[%d]" % (option, i), f) for i, f in enumerate(value)],
+    ))
     result = dict(
         changed=False,
         instance_id=fn.instance_id(params["host"], params["http_port"]),

@@ -17,14 +17,16 @@ description:
   - Read-only. FATE Flow with C(zookeeper.use_acl) makes the registry readable only with its digest
     credential; pass it as O(auth_credential) (C(user:password)).
 author:
-  - fateflow.ha contributors
+  - fateflow.ha contributors (@fateflow)
 extends_documentation_fragment:
   - fateflow.ha.zookeeper
 attributes:
   check_mode:
+    description: Can run in check mode and report what it would change without changing it.
     support: full
     details: The module changes nothing.
   diff_mode:
+    description: Returns the before and after of what it changes (or would change, in check mode) in diff mode.
     support: none
 options:
   path:
@@ -87,7 +89,9 @@ registrations:
     - {znode: "10.0.0.2%3A9360", host: 10.0.0.2, grpc_port: 9360, http_port: 9380, version: 2.2.0,
        instance_id: flow-10.0.0.2-9380, timestamp: 1764400000000, ephemeral: true}
 instances:
-  description: The C(host:http_port) of every registration, for health checks.
+  description:
+    - The C(host:http_port) of every registration whose host is an address and whose HTTP port is a TCP port,
+      for health checks; an IPv6 host in brackets.
   returned: always
   type: list
   elements: str
@@ -97,11 +101,13 @@ instances:
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.six.moves.urllib.parse import unquote
 
-from ansible_collections.fateflow.ha.plugins.module_utils.endpoints import split_host_port
+from ansible_collections.fateflow.ha.plugins.module_utils import validation
+from ansible_collections.fateflow.ha.plugins.module_utils.endpoints import host_port, split_host_port, tcp_port
 from ansible_collections.fateflow.ha.plugins.module_utils.fateflow_node import decode_registration as decode_payload
 from ansible_collections.fateflow.ha.plugins.module_utils.zookeeper import (
     CONNECTION_REQUIRED_TOGETHER,
     ZookeeperModuleError,
+    check_connection_options,
     check_kazoo,
     connect,
     connection_argument_spec,
@@ -118,9 +124,31 @@ except ImportError:
 
 
 def _int_or_none(value):
+    """A whole number from the znode's data (JSON number or text of digits), else None."""
+    if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
+        return None
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: JSON's Infinity
+        return None
+
+
+def _port_or_none(value):
+    try:
+        return tcp_port(value)
+    except ValueError:
+        return None
+
+
+def _text_or_none(value):
+    return None if value is None or isinstance(value, (dict, list)) else str(value)
+
+
+def instance_address(registration):
+    """``host:http_port`` of a registration (``[v6]:port``), or None when either is not usable."""
+    try:
+        return host_port(registration["host"], registration["http_port"])
+    except ValueError:
         return None
 
 
@@ -133,11 +161,11 @@ def decode_registration(znode, data, ephemeral):
     payload = decode_payload(data)
     return dict(
         znode=znode,
-        host=str(payload.get("host") or host),
-        grpc_port=_int_or_none(payload.get("grpc_port", port)),
-        http_port=_int_or_none(payload.get("http_port")),
-        version=None if payload.get("version") is None else str(payload["version"]),
-        instance_id=payload.get("instance_id"),
+        host=_text_or_none(payload.get("host")) or host,
+        grpc_port=_port_or_none(payload.get("grpc_port", port)),
+        http_port=_port_or_none(payload.get("http_port")),
+        version=_text_or_none(payload.get("version")),
+        instance_id=_text_or_none(payload.get("instance_id")),
         timestamp=_int_or_none(payload.get("timestamp")),
         ephemeral=bool(ephemeral),
     )
@@ -167,8 +195,8 @@ def main():
     spec = connection_argument_spec()
     spec.update(path=dict(type="str", default="/FATE-COMPONENTS/fate-flow"))
     module = AnsibleModule(argument_spec=spec, required_together=CONNECTION_REQUIRED_TOGETHER, supports_check_mode=True)
-    if not module.params["path"].startswith("/"):
-        module.fail_json(msg="path %r must be an absolute znode path such as /FATE-COMPONENTS/fate-flow." % module.params["path"])
+    check_connection_options(module)
+    validation.check_options(module, dict(path=validation.znode_path))
     check_kazoo(module)
     try:
         client = connect(module.params)
@@ -183,7 +211,7 @@ def main():
         disconnect(client)
         module.fail_json(msg=explain(exc, module.params["path"], "read"))
     disconnect(client)
-    instances = ["%s:%s" % (r["host"], r["http_port"]) for r in registrations if r["http_port"]]
+    instances = [address for address in (instance_address(r) for r in registrations) if address]
     module.exit_json(changed=False, exists=exists, registrations=registrations, instances=instances)
 
 

@@ -17,14 +17,24 @@ description:
     requests and only nodes whose ACL differs are written, each with the ACL version it was read at.
   - The whole subtree is read before anything is written, so an ACL that takes away the module's
     own permissions cannot stop a recursive change half-way.
+  - A change of several nodes (a recursive ACL change, a removed subtree, a node created with its
+    missing parents) that a node refuses part-way (its ACL denies this session the admin or delete
+    permission, someone changed it meanwhile) stops there and fails. The result then says exactly
+    what was done - C(changed) is true when any node was changed, RV(changed_paths) lists them -
+    and RV(failed_path) and the message name the node that refused and why. Nothing is undone; run
+    again once that node can be changed. A node removed by someone else meanwhile is skipped.
+  - Every option is checked (paths by ZooKeeper's own rules, addresses, ports, permissions, the
+    timeout) before the module connects.
 author:
-  - fateflow.ha contributors
+  - fateflow.ha contributors (@fateflow)
 extends_documentation_fragment:
   - fateflow.ha.zookeeper
 attributes:
   check_mode:
+    description: Can run in check mode and report what it would change without changing it.
     support: full
   diff_mode:
+    description: Returns the before and after of what it changes (or would change, in check mode) in diff mode.
     support: full
 options:
   name:
@@ -36,13 +46,14 @@ options:
   state:
     description:
       - V(present) creates the node (and missing parents, with the same ACL) and sets its data and ACL.
-      - V(absent) removes the node; with O(recursive) the whole subtree.
+      - V(absent) removes the node; with O(recursive) the whole subtree, deepest nodes first.
     type: str
     default: present
     choices: [present, absent]
   value:
     description:
-      - Data of the node. Omitted, the data is left as it is (a new node gets none).
+      - Data of the node (at most 1 MiB less 1 KiB, ZooKeeper's default request limit). Omitted, the data is
+        left as it is (a new node gets none).
     type: str
   acls:
     description:
@@ -122,7 +133,9 @@ path:
   type: str
   sample: /FATE-COMPONENTS
 exists:
-  description: Whether the node exists after the run (in check mode, would exist).
+  description:
+    - Whether the node exists after the run (in check mode, would exist); on failure, whether it exists
+      as far as the module knows.
   returned: always
   type: bool
 acls:
@@ -132,15 +145,24 @@ acls:
   elements: dict
   sample: [{scheme: digest, id: "fate:3TfzM2VxkWu8TEjoqf95CBJqfEQ=", perms: cdrwa}]
 changed_paths:
-  description: Paths created, changed or removed (would be, in check mode); a removed subtree is its top path.
+  description:
+    - Every path created (missing parents included), changed or removed (would be, in check mode), sorted;
+      a removed subtree lists each of its nodes.
+    - On a failure part-way, exactly the nodes changed before the module stopped.
   returned: always
   type: list
   elements: str
+failed_path:
+  description: The node that refused a change and stopped a change of several nodes part-way.
+  returned: when a change of several nodes stopped part-way
+  type: str
 nodes_checked:
-  description: Number of nodes whose ACL was read.
+  description: Number of nodes whose ACL was read (with O(state=absent), the nodes to remove).
   returned: always
   type: int
 """
+
+import itertools
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_text
@@ -151,17 +173,23 @@ from ansible_collections.fateflow.ha.plugins.module_utils.zookeeper import (
     acls_for_output,
     acls_from_kazoo,
     acls_to_kazoo,
+    apply_pipelined,
+    check_connection_options,
     check_kazoo,
     connect,
     connection_argument_spec,
     disconnect,
     explain,
+    list_subtree,
     normalize_acls,
-    pipelined,
     resolve_auth_acl,
     session_identities,
     walk_acls,
 )
+from ansible_collections.fateflow.ha.plugins.module_utils import validation
+
+# ZooKeeper's default jute.maxbuffer: the largest request a server takes, data included.
+VALUE_MAX_BYTES = 1024 * 1024 - 1024
 
 try:
     from kazoo.exceptions import KazooException, NoAuthError, NoNodeError, NodeExistsError
@@ -193,6 +221,22 @@ def argument_spec():
     return spec
 
 
+class PartialChange(ZookeeperModuleError):
+    """A multi-node change stopped at ``path``; the result says which nodes it had changed."""
+
+    def __init__(self, done, total, path, exc, action):
+        self.path = path
+        reason = explain(exc, path, action).rstrip(".")
+        if total == 1:
+            msg = "%s." % reason
+        elif done:
+            msg = "Changed %d of %d nodes, then stopped: %s. The other %d are as they were; " \
+                  "changed_paths lists the nodes changed." % (len(done), total, reason, total - len(done))
+        else:
+            msg = "Changed nothing: %s." % reason
+        super(PartialChange, self).__init__(msg)
+
+
 class ZnodeAcl:
     def __init__(self, module, client, wanted_acls):
         self.module = module
@@ -217,6 +261,11 @@ class ZnodeAcl:
                 raise ZookeeperModuleError(explain(exc, self.path, "read the data of"))
         return acls, stat, data
 
+    def changes(self, done):
+        """Note what is changed so far, so that a failure reports exactly that."""
+        self.result["changed_paths"] = sorted(set(self.result["changed_paths"]) | set(done))
+        self.result["changed"] = bool(self.result["changed_paths"])
+
     def present(self):
         acls, stat, data = self.read()
         wanted_value = to_bytes(self.params["value"]) if self.params["value"] is not None else None
@@ -235,57 +284,88 @@ class ZnodeAcl:
                 key=lambda p: (-p.count("/"), p))
         data_differs = wanted_value is not None and data != wanted_value
         after = self.wanted if self.wanted is not None else current
-        self.result["acls"] = acls_for_output(after)
-        self.result["changed_paths"] = sorted(set(to_fix + ([self.path] if data_differs else [])))
-        self.result["changed"] = bool(self.result["changed_paths"])
+        self.result["acls"] = acls_for_output(current)
+        planned = sorted(set(to_fix + ([self.path] if data_differs else [])))
         if self.module._diff:
             self.result["diff"] = dict(
                 before=self.describe(current, data if wanted_value is not None else None, nodes, to_fix, before=True),
                 after=self.describe(after, wanted_value, nodes, to_fix, before=False),
             )
-        if self.module.check_mode or not self.result["changed"]:
+        if self.module.check_mode or not planned:
+            self.result["acls"] = acls_for_output(after)
+            self.changes(planned)
             return
         if data_differs:
             try:
                 self.client.set(self.path, wanted_value, version=stat.version)
             except Exception as exc:
-                raise ZookeeperModuleError(explain(exc, self.path, "set the data of"))
+                raise PartialChange([], len(planned), self.path, exc, "set the data of")
+            self.changes([self.path])
         if to_fix:
-            self.set_acls(to_fix, nodes)
+            self.set_acls(to_fix, nodes, len(planned))
+        self.result["acls"] = acls_for_output(after)
         self.reread_acls()
 
-    def set_acls(self, paths, nodes):
+    def set_acls(self, paths, nodes, total):
         # Deepest first: a parent is changed only after everything under it.
         wanted = acls_to_kazoo(self.wanted)
-        calls = ((p, lambda p=p: self.client.set_acls_async(p, wanted, version=nodes[p][1].aversion)) for p in paths)
-        for path, _value, exc in pipelined(calls):
-            if exc is not None:
-                raise ZookeeperModuleError(explain(exc, path, "set the ACL of"))
+        self.by_level(paths, total, "set the ACL of",
+                      lambda p: self.client.set_acls_async(p, wanted, version=nodes[p][1].aversion))
+
+    def by_level(self, paths, total, action, start):
+        """Change ``paths`` (deepest first) one depth at a time: after a level where a node refused, no
+        node above is touched, so a parent never gets the change while a node under it did not."""
+        for _depth, level in itertools.groupby(paths, key=lambda p: p.count("/")):
+            done, failure = apply_pipelined((p, lambda p=p: start(p)) for p in level)
+            self.changes(done)
+            if failure is not None:
+                self.reread_acls()
+                raise PartialChange(self.result["changed_paths"], total, failure[0], failure[1], action)
+
+    def missing_ancestors(self):
+        """The parents of the node that do not exist, top first (created with it, with its ACL)."""
+        missing = []
+        parent = self.path.rsplit("/", 1)[0]
+        while parent:
+            try:
+                if self.client.exists(parent) is not None:
+                    break
+            except Exception as exc:
+                raise ZookeeperModuleError(explain(exc, parent, "look up"))
+            missing.insert(0, parent)
+            parent = parent.rsplit("/", 1)[0]
+        return missing
 
     def create(self, wanted_value):
-        self.result.update(changed=True, exists=True, changed_paths=[self.path], nodes_checked=0)
         acl_list = acls_to_kazoo(self.wanted) if self.wanted is not None else None
-        if self.wanted is not None:
-            self.result["acls"] = acls_for_output(self.wanted)
-        else:
-            self.result["acls"] = [dict(scheme="world", id="anyone", perms="cdrwa")]
+        planned = self.missing_ancestors() + [self.path]
+        after = self.wanted if self.wanted is not None else frozenset([("world", "anyone", 31)])
         if self.module._diff:
-            self.result["diff"] = dict(before="", after=self.describe(self.wanted, wanted_value, {}, [], before=False))
+            self.result["diff"] = dict(before="", after=self.describe(self.wanted, wanted_value, {}, [], before=False)
+                                       + "".join("created parent: %s\n" % p for p in planned[:-1]))
         if self.module.check_mode:
+            self.result.update(exists=True, acls=acls_for_output(after))
+            self.changes(planned)
             return
-        try:
-            self.client.create(self.path, wanted_value or b"", acl=acl_list, makepath=True)
-        except NodeExistsError:
-            raise ZookeeperModuleError("Cannot create %s: someone else created it while the module ran; run again." % self.path)
-        except Exception as exc:
-            raise ZookeeperModuleError(explain(exc, self.path, "create"))
+        for path in planned:
+            try:
+                self.client.create(path, (wanted_value or b"") if path == self.path else b"", acl=acl_list)
+            except NodeExistsError:
+                if path == self.path:
+                    raise ZookeeperModuleError(
+                        "Cannot create %s: someone else created it while the module ran; run again." % self.path)
+                continue  # a parent created meanwhile by someone else: it is there, as wanted
+            except Exception as exc:
+                raise PartialChange(self.result["changed_paths"], len(planned), path, exc, "create")
+            self.changes([path])
+        self.result.update(exists=True, acls=acls_for_output(after))
         self.reread_acls()
 
     def reread_acls(self):
         """Report the ACL ZooKeeper stored, unless the new ACL no longer lets this session read it."""
         try:
             final_acls, _stat = self.client.get_acls(self.path)
-        except NoAuthError:
+        except (NoAuthError, NoNodeError):
             return
         self.result["acls"] = acls_for_output(acls_from_kazoo(final_acls))
 
@@ -303,26 +383,37 @@ class ZnodeAcl:
         return text
 
     def absent(self):
+        if self.path == "/":
+            raise ZookeeperModuleError("name / is ZooKeeper's root, which cannot be removed.")
         try:
             stat = self.client.exists(self.path)
         except Exception as exc:
             raise ZookeeperModuleError(explain(exc, self.path, "look up"))
         if stat is None:
             return
+        self.result["exists"] = True
         if stat.numChildren and not self.params["recursive"]:
             raise ZookeeperModuleError(
                 "Cannot remove %s: it has %d children; set recursive to remove the subtree." % (self.path, stat.numChildren))
-        self.result.update(changed=True, changed_paths=[self.path], nodes_checked=1)
+        # Deepest first; the whole subtree is listed before anything is removed.
+        planned = list(reversed(list_subtree(self.client, self.path))) + [self.path] if stat.numChildren else [self.path]
+        self.result["nodes_checked"] = len(planned)
         if self.module._diff:
-            self.result["diff"] = dict(before="path: %s\n" % self.path, after="")
+            self.result["diff"] = dict(before="path: %s\n" % self.path + (
+                "descendants: %d\n" % (len(planned) - 1) if len(planned) > 1 else ""), after="")
         if self.module.check_mode:
+            self.result["exists"] = False
+            self.changes(planned)
             return
-        try:
-            self.client.delete(self.path, recursive=self.params["recursive"])
-        except NoNodeError:
-            pass
-        except Exception as exc:
-            raise ZookeeperModuleError(explain(exc, self.path, "remove"))
+        self.by_level(planned, len(planned), "remove", self.client.delete_async)
+        self.result["exists"] = False
+
+
+def check_value(option, value):
+    validation.text(option, value, allow_empty=True, single_line=False, max_length=VALUE_MAX_BYTES)
+    if len(to_bytes(value, errors="surrogate_or_strict")) > VALUE_MAX_BYTES:
+        raise validation.InputError(option, "is larger than the %d bytes ZooKeeper takes in a node" % VALUE_MAX_BYTES)
+    return value
 
 
 def main():
@@ -332,8 +423,8 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    if not params["name"].startswith("/") or (params["name"] != "/" and params["name"].endswith("/")):
-        module.fail_json(msg="name %r must be an absolute znode path such as /FATE-COMPONENTS, without a trailing slash." % params["name"])
+    check_connection_options(module)
+    validation.check_options(module, dict(name=validation.znode_path, value=check_value))
     if params["state"] == "absent" and (params["acls"] is not None or params["value"] is not None):
         module.fail_json(msg="acls and value are for state=present; remove them to delete %s." % params["name"])
     wanted = None
@@ -356,12 +447,15 @@ def main():
             worker.present()
         else:
             worker.absent()
+    except PartialChange as exc:
+        disconnect(client)
+        module.fail_json(msg=str(exc), failed_path=exc.path, **worker.result)
     except ZookeeperModuleError as exc:
         disconnect(client)
-        module.fail_json(msg=str(exc), **{k: v for k, v in worker.result.items() if k != "changed"})
+        module.fail_json(msg=str(exc), **worker.result)
     except KazooException as exc:  # e.g. the session lost half-way
         disconnect(client)
-        module.fail_json(msg=explain(exc, params["name"], "work on"), **{k: v for k, v in worker.result.items() if k != "changed"})
+        module.fail_json(msg=explain(exc, params["name"], "work on"), **worker.result)
     disconnect(client)
     module.exit_json(**worker.result)
 

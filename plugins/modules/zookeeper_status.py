@@ -16,15 +16,20 @@ description:
     answer, parsed.
   - With O(wait), asks again until the answer has a mode line (C(Mode) in C(srvr)), the sign that the
     server serves (C(ruok) answers C(imok) earlier, before it has joined a quorum), or until O(timeout).
+  - Fails when the server does not answer (no such host, nothing listening, no complete answer within
+    O(timeout)), with or without O(wait). A server that answers that the command is not in its
+    C(4lw.commands.whitelist) has answered, with RV(whitelisted) false.
   - Needs nothing but Python on the host that runs it; the command must be in the server's
     C(4lw.commands.whitelist).
 author:
-  - fateflow.ha contributors
+  - fateflow.ha contributors (@fateflow)
 attributes:
   check_mode:
+    description: Can run in check mode and report what it would change without changing it.
     support: full
     details: The module changes nothing.
   diff_mode:
+    description: Returns the before and after of what it changes (or would change, in check mode) in diff mode.
     support: none
 options:
   host:
@@ -49,7 +54,9 @@ options:
     elements: str
     default: [leader, follower, standalone]
   timeout:
-    description: Seconds to wait for the answer (with O(wait), for the whole wait).
+    description:
+      - Seconds the whole call may take, name lookup, connection and the slowest answer included
+        (with O(wait), the whole wait). A number above 0, at most 3600.
     type: float
     default: 5
 """
@@ -93,9 +100,28 @@ whitelisted:
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.fateflow.ha.plugins.module_utils.zookeeper import four_letter_word, parse_four_letter_answer
+
+from ansible_collections.fateflow.ha.plugins.module_utils import validation
+from ansible_collections.fateflow.ha.plugins.module_utils.deadline import Deadline
+from ansible_collections.fateflow.ha.plugins.module_utils.zookeeper import four_letter_exchange, parse_four_letter_answer
 
 NOT_WHITELISTED = "is not executed because it is not in the whitelist"
+
+# Longest single question while waiting: a server that starts meanwhile is asked again soon.
+ATTEMPT_MAX = 5.0
+
+
+def four_letters(option, value):
+    if not (len(value) == 4 and value.isascii() and value.isalpha()):
+        raise validation.InputError(option, "must be a four-letter word such as srvr, ruok or mntr, not %s"
+                                    % validation.shown(value))
+    return value.lower()
+
+
+def modes_option(option, value):
+    if not value:
+        raise validation.InputError(option, "is empty; give the modes to wait for, such as leader and follower")
+    return [validation.text("%s[%d]" % (option, index), mode) for index, mode in enumerate(value)]
 
 
 def main():
@@ -111,21 +137,30 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    if len(params["command"]) != 4 or not params["command"].isalpha():
-        module.fail_json(msg="command %r is not a four-letter word such as srvr, ruok or mntr." % params["command"])
-    deadline = time.monotonic() + params["timeout"]
+    validation.check_options(module, dict(
+        host=validation.address,
+        port=validation.port,
+        command=four_letters,
+        modes=modes_option,
+        timeout=lambda option, value: validation.seconds(option, value, maximum=3600.0),
+    ))
+    deadline = Deadline(params["timeout"])
     while True:
-        answer = four_letter_word(params["host"], params["port"], params["command"], min(params["timeout"], 5.0))
+        attempt = deadline.left() if not params["wait"] else max(0.1, min(deadline.left(), ATTEMPT_MAX))
+        answer, problem = four_letter_exchange(params["host"], params["port"], params["command"], attempt)
         fields = parse_four_letter_answer(answer)
         mode = fields.get("Mode") or fields.get("zk_server_state")
-        if not params["wait"] or mode in params["modes"] or time.monotonic() >= deadline:
+        if not params["wait"] or mode in params["modes"] or deadline.passed():
             break
-        time.sleep(0.5)
+        time.sleep(min(0.5, deadline.left()))
+    where = "%s:%d" % (validation.address("host", params["host"]), params["port"])
     result = dict(changed=False, answer=answer, mode=mode, fields=fields, whitelisted=NOT_WHITELISTED not in answer)
     if params["wait"] and mode not in params["modes"]:
-        seen = "mode %s" % mode if mode else ("no answer" if not answer else "no Mode: in its answer")
-        module.fail_json(msg="ZooKeeper at %s:%d did not reach mode %s within %s s (%s)." % (
-            params["host"], params["port"], " or ".join(params["modes"]), params["timeout"], seen), **result)
+        seen = "mode %s" % mode if mode else (problem or "no Mode: in its answer")
+        module.fail_json(msg="ZooKeeper at %s did not reach mode %s within %s s (%s)." % (
+            where, " or ".join(params["modes"]), params["timeout"], seen), **result)
+    if problem:
+        module.fail_json(msg="ZooKeeper at %s did not answer %s: %s." % (where, params["command"], problem), **result)
     module.exit_json(**result)
 
 

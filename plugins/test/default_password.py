@@ -14,8 +14,9 @@ description:
   - True when the value is a password that FATE's own samples ship and that anyone can therefore
     guess (the ZooKeeper digest password and MySQL passwords of FATE's deployment guides,
     C(service_conf.yaml), AnsibleFATE and KubeFATE).
-  - The comparison ignores case and surrounding blanks, because a case variant of a published
-    password is just as easy to guess.
+  - The comparison ignores case, surrounding blanks, full-width and other compatibility forms of
+    letters and invisible format characters (zero-width spaces), because such a variant of a
+    published password is just as easy to guess.
   - The list, the only one in the collection, is V(fate), V(fate_dev), V(fate_deV2999), V(fate_deV2023).
   - The roles' preflights use it to refuse such passwords unless the role's
     C(*_allow_default_passwords) variable is true.
@@ -41,14 +42,23 @@ _value:
   type: bool
 """
 
+import unicodedata
+
 from ansible.module_utils.six import string_types
 from ansible.module_utils.common.text.converters import to_text
+
+
+def _folded(text):
+    """Case, width and compatibility forms folded (``ＦＡＴＥ`` is ``fate``), invisible format characters dropped."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(c for c in text if unicodedata.category(c) != "Cf").strip().casefold()
+
 
 # Published by FATE itself: the seed procedure and the FATE Flow 1.x guides (zookeeper user/password
 # fate / fate, MySQL fate_deV2999), FATE Flow 2.x's conf/service_conf.yaml (database passwd fate),
 # AnsibleFATE's var_files (dbpasswd fate_deV2999, zk passwd fate), KubeFATE and the FATE-Serving
 # guides (fate_dev), and later FATE releases' MySQL sample (fate_deV2023).
-DEFAULT_PASSWORDS = frozenset(password.casefold() for password in (
+DEFAULT_PASSWORDS = frozenset(_folded(password) for password in (
     "fate",
     "fate_dev",
     "fate_deV2999",
@@ -61,7 +71,7 @@ def default_password(value):
         return False
     if not isinstance(value, string_types):
         value = to_text(value)
-    return to_text(value).strip().casefold() in DEFAULT_PASSWORDS
+    return _folded(to_text(value, errors="surrogate_or_replace")) in DEFAULT_PASSWORDS
 
 
 class TestModule(object):

@@ -128,3 +128,28 @@ def test_status_of_stopped_daemon_does_not_start_it(run_module, supervisord_home
     result, failed = call(run_module, supervisord_home, name="fate-sleeper", state="stopped")
     assert not failed and not result["changed"] and not result["running"]
     assert not os.path.exists(supervisord_home / "supervisord.pid")
+
+
+def test_names_meaning_several_programs_are_refused(run_module, supervisord_home):
+    # Regression: "all" (or two names with a space) stopped every program of the host.
+    define(supervisord_home, "fate-a")
+    define(supervisord_home, "fate-b")
+    for program in ("fate-a", "fate-b"):
+        _started, failed = call(run_module, supervisord_home, name=program, state="started")
+        assert not failed
+    for name in ["all", "ALL", "fate-a fate-b", "fate-a\tfate-b", "fate:*", "-h", "fate-a;fate-b", "fate-a\nfate-b", ""]:
+        result, failed = call(run_module, supervisord_home, name=name, state="stopped")
+        assert failed and result["msg"].startswith("name "), (name, result)
+    for program in ("fate-a", "fate-b"):
+        status, _failed = call(run_module, supervisord_home, name=program)
+        assert status["running"], program
+
+
+@pytest.mark.parametrize("args, words", [
+    ({"reload_signal": "HUP; reboot"}, "reload_signal must be a signal name"),
+    ({"wait": -1}, "wait must be at least 0"),
+    ({"wait": 10 ** 6}, "wait must be at most 3600"),
+])
+def test_options_refused(run_module, supervisord_home, args, words):
+    result, failed = call(run_module, supervisord_home, name="fate-sleeper", **args)
+    assert failed and result["msg"].startswith(words), result

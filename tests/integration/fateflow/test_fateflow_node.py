@@ -274,7 +274,7 @@ def test_database_user_needs_the_host(run_module, zookeeper):
 @pytest.mark.parametrize("host", ["0.0.0.0", "", "10.0.0.1:9380"])
 def test_bad_host_refused(run_module, zookeeper, host):
     result, failed = run_module(fateflow_node.main, args(zookeeper, free_port(), host=host))
-    assert failed and result["msg"].startswith("host: ")
+    assert failed and result["msg"].startswith("host "), result["msg"]
 
 
 def test_unregistered_deletes_only_the_own_stale_znode(run_module, zookeeper, fate_client):
@@ -294,3 +294,50 @@ def test_unregistered_deletes_only_the_own_stale_znode(run_module, zookeeper, fa
 
     result, failed = run_module(fateflow_node.main, args(zookeeper, 19380, state="unregistered"))
     assert not failed and result["changed"] is False
+
+
+@pytest.mark.parametrize("extra, words", [
+    ({"grpc_port": 0}, "grpc_port must be a TCP port"),
+    ({"grpc_port": 65536}, "grpc_port must be a TCP port"),
+    ({"database_host": "db", "database_port": 99999}, "database_port must be a TCP port"),
+    ({"database_host": "db b"}, "database_host is refused"),
+    ({"flow_version": "3.0"}, "flow_version must be a FATE Flow version"),
+    ({"flow_version": "latest"}, "flow_version must be a FATE Flow version"),
+    ({"wait_timeout": -1}, "wait_timeout must be at least 0"),
+    ({"timeout": 0}, "timeout must be above 0"),
+    ({"timeout": "nan"}, "timeout must be a finite number"),
+    ({"hosts": []}, "hosts is empty"),
+    ({"hosts": ["zk1:2181,zk2:0"]}, "hosts[0] is refused"),
+    ({"log_files": ["/var/log/x\x00"]}, "log_files[0] holds a NUL"),
+    ({"database_host": "db", "database_user": "fate\n"}, "database_user holds a line break"),
+])
+def test_options_refused_naming_the_option(run_module, zookeeper, extra, words):
+    result, failed = run_module(fateflow_node.main, args(zookeeper, free_port(), **extra))
+    assert failed and result["msg"].startswith(words), result["msg"]
+
+
+@pytest.mark.parametrize("body, words", [
+    (b"[" * 100000, "not JSON"),  # nested beyond the parser's recursion: a crash before
+    (b'{"code": true}', "answered code True"),
+    (b'{"code": 0, "data": [1, 2]}', "does not list itself"),
+])
+def test_odd_answers_are_reasons_not_crashes(run_module, zookeeper, flow_http, body, words):
+    FlowAnswer.body = body
+    result, failed = run_module(fateflow_node.main, args(zookeeper, flow_http, wait=False))
+    assert not failed, result
+    assert not result["healthy"] and words in result["reason"], result["reason"]
+
+
+# The session opens at once here: the checks' share is the bound (timeout, or wait_timeout).
+@pytest.mark.parametrize("wait, limit", [(False, 6), (True, 4)])
+def test_a_trickling_node_cannot_stretch_the_timeout(run_module, zookeeper, wait, limit):
+    # Regression: a node sending a byte every half second kept every read under the socket timeout,
+    # so timeout 6 took a minute; now the whole call stays within timeout (or wait_timeout).
+    from ansible_collections.fateflow.ha.tests.support.slow_socket import SlowSocketServer, timed
+    with SlowSocketServer(interval=0.5) as node:
+        extra = dict(wait=wait, timeout=6) if not wait else dict(wait=True, timeout=2, wait_timeout=4)
+        (result, failed), seconds = timed(run_module, fateflow_node.main, args(zookeeper, node.port, **extra))
+    assert not result["healthy"]
+    assert "no complete answer from http://127.0.0.1:%d within" % node.port in result["reason"]
+    # ZooKeeper probes of a failed wait take at most 3 s more (they answer at once here).
+    assert seconds < limit + 1.0, seconds

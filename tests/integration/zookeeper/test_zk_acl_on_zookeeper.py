@@ -47,7 +47,8 @@ def make_tree(client, root, fanout=3, depth=3):
 def test_create_then_idempotent(run, path, kazoo_client):
     first = run(name=path + "/a/b", value="v1", acls=FATE_ACL, auth_credential=FATE_CREDENTIAL)
     assert first["changed"], first
-    assert first["changed_paths"] == [path + "/a/b"]
+    # The missing parents are created too, and listed (regression: only the node was).
+    assert first["changed_paths"] == [path, path + "/a", path + "/a/b"]
     assert first["acls"] == [{"scheme": "digest", "id": FATE_ID, "perms": "cdrwa"}]
     again = run(name=path + "/a/b", value="v1", acls=FATE_ACL, auth_credential=FATE_CREDENTIAL)
     assert not again["changed"], again
@@ -179,12 +180,16 @@ def test_absent(run, path, kazoo_client):
     refused = run(name=path, state="absent")
     assert refused["failed"]
     assert "has 2 children; set recursive" in refused["msg"]
+    assert refused["exists"]  # regression: a node left in place was reported as not existing
     checked = run(check_mode=True, name=path, state="absent", recursive=True)
     assert checked["changed"]
     assert kazoo_client().exists(path)
+    assert checked["changed_paths"] == sorted([path, path + "/n0", path + "/n1"])
+    assert not checked["exists"]
     removed = run(name=path, state="absent", recursive=True)
     assert removed["changed"]
-    assert removed["changed_paths"] == [path]
+    assert removed["changed_paths"] == sorted([path, path + "/n0", path + "/n1"])
+    assert not removed["exists"]
     assert kazoo_client().exists(path) is None
     assert not run(name=path, state="absent", recursive=True)["changed"]
 
@@ -195,3 +200,43 @@ def test_absent_without_permission(run, path, kazoo_client):
     result = run(name=path + "/child", state="absent", auth_credential="fate:wrong")
     assert result["failed"]
     assert result["msg"].startswith("Not allowed to remove %s/child" % path)
+
+
+def acl_of(client, node):
+    return {(a.id.scheme, a.id.id, a.perms) for a in client.get_acls(node)[0]}
+
+
+def test_recursive_stopped_part_way_reports_exactly_what_changed(run, path, kazoo_client):
+    # Regression: a node part-way that grants read but not admin (another credential's node) stopped
+    # the change after hundreds of nodes and the module said changed: false.
+    client = kazoo_client()
+    paths = make_tree(client, path, fanout=3, depth=3)
+    locked = path + "/n1"
+    client.set_acls(locked, [make_digest_acl("other", "x", all=True), make_digest_acl("anyone", "", read=True)]
+                    + [OPEN_ACL_UNSAFE[0].__class__(1, OPEN_ACL_UNSAFE[0].id)])
+    result = run(name=path, acls=FATE_ACL, recursive=True, auth_credential=FATE_CREDENTIAL)
+    assert result["failed"] and result["changed"], result
+    assert result["failed_path"] == locked
+    assert "Not allowed to set the ACL of %s" % locked in result["msg"]
+    fate = kazoo_client(auth=[("digest", FATE_CREDENTIAL)])
+    really_changed = sorted(p for p in paths if acl_of(fate, p) == {("digest", FATE_ID, 31)})
+    assert result["changed_paths"] == really_changed
+    # Every level below the refusing node is done, and its siblings; nothing above.
+    assert len(really_changed) == 27 + 9 + 2
+    assert path not in really_changed and locked not in really_changed
+    assert "Changed %d of %d nodes, then stopped" % (len(really_changed), len(paths)) in result["msg"]
+
+
+def test_absent_recursive_names_the_node_that_refused(run, path, kazoo_client):
+    # Regression: the message named the root, and changed was false after removing nodes.
+    client = kazoo_client()
+    paths = make_tree(client, path, fanout=2, depth=2)
+    guarded = path + "/n1"
+    read_only = OPEN_ACL_UNSAFE[0].__class__(1 | 16, OPEN_ACL_UNSAFE[0].id)  # read + admin, no delete
+    client.set_acls(guarded, [read_only])
+    result = run(name=path, state="absent", recursive=True)
+    assert result["failed"] and result["changed"] and result["exists"], result
+    assert result["failed_path"] in (guarded + "/n0", guarded + "/n1")
+    assert "needs the delete permission on its parent %s" % guarded in result["msg"]
+    assert result["changed_paths"] == sorted(p for p in paths if client.exists(p) is None)
+    assert result["changed_paths"] == sorted([path + "/n0/n0", path + "/n0/n1"])

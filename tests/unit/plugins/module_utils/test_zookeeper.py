@@ -16,13 +16,14 @@ def test_digest_id_matches_zookeeper(user, password, expected):
 
 @pytest.mark.parametrize("perms, bits", [
     ("all", 31), ("ALL", 31), ("cdrwa", 31), ("awrdc", 31), ("r", 1), ("w", 2), ("c", 4),
-    ("d", 8), ("a", 16), ("rw", 3), ("rr", 1), (31, 31), ("17", 17), (0, 0),
+    ("d", 8), ("a", 16), ("rw", 3), ("rr", 1), (31, 31), ("17", 17),
 ])
 def test_parse_perms(perms, bits):
     assert zk.parse_perms(perms) == bits
 
 
-@pytest.mark.parametrize("perms", ["x", "rwx", "", 32, -1, "read"])
+# 0 grants nothing (an entry that does nothing is a mistake); "\u00b2" is a digit to str.isdigit only.
+@pytest.mark.parametrize("perms", ["x", "rwx", "", 32, -1, "read", 0, "0", "\u00b2", True, None, ["r"]])
 def test_parse_perms_refuses(perms):
     with pytest.raises(ValueError):
         zk.parse_perms(perms)

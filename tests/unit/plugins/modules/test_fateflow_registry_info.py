@@ -29,6 +29,18 @@ FLOW_2 = json.dumps({"instance_id": "flow-10.0.0.2-9380", "timestamp": 176440000
     ("fd00%3A%3A2%3A9360", b"[1, 2]", 0,
      {"host": "fd00::2", "grpc_port": 9360, "http_port": None, "version": None,
       "instance_id": None, "timestamp": None, "ephemeral": False}),
+    # Hostile data: Infinity, ports out of range, objects where text is expected (a crash or a list
+    # in host before).
+    ("10.0.0.6%3A9360", b'{"grpc_port": Infinity, "http_port": 70000, "timestamp": Infinity, "host": {"a": 1},'
+                        b' "instance_id": [1], "version": {"v": 2}}', 0,
+     {"host": "10.0.0.6", "grpc_port": None, "http_port": None, "version": None,
+      "instance_id": None, "timestamp": None, "ephemeral": False}),
+    ("10.0.0.7%3A9360", b'{"grpc_port": true, "http_port": 9380.5, "timestamp": 1.5e3}', 0,
+     {"host": "10.0.0.7", "grpc_port": None, "http_port": None, "version": None,
+      "instance_id": None, "timestamp": 1500, "ephemeral": False}),
+    ("x", b"[" * 100000, 0,
+     {"host": "x", "grpc_port": None, "http_port": None, "version": None,
+      "instance_id": None, "timestamp": None, "ephemeral": False}),
     # A child that is not host:port keeps its name as the host.
     ("stray", b"", 0,
      {"host": "stray", "grpc_port": None, "http_port": None, "version": None,
@@ -43,3 +55,24 @@ def test_relative_path_refused():
     result = run_module(registry.main, {"hosts": ["127.0.0.1:1"], "path": "FATE-COMPONENTS"})
     assert result["failed"]
     assert "absolute znode path" in result["msg"]
+
+
+@pytest.mark.parametrize("registration, address", [
+    ({"host": "10.0.0.2", "http_port": 9380}, "10.0.0.2:9380"),
+    ({"host": "fd00::2", "http_port": 9380}, "[fd00::2]:9380"),
+    ({"host": "stray name", "http_port": 9380}, None),
+    ({"host": "10.0.0.2", "http_port": None}, None),
+])
+def test_instance_address(registration, address):
+    assert registry.instance_address(registration) == address
+
+
+@pytest.mark.parametrize("args, words", [
+    ({"path": "/FATE-COMPONENTS//fate-flow"}, "path has an empty"),
+    ({"path": "/FATE-COMPONENTS/fate-flow/"}, "path must not end with a slash"),
+    ({"hosts": ["127.0.0.1:1", 5]}, "hosts[1] is refused"),
+    ({"timeout": -2}, "timeout must be above 0"),
+])
+def test_options_refused_before_connecting(args, words):
+    result = run_module(registry.main, dict({"hosts": ["127.0.0.1:1"]}, **args))
+    assert result["failed"] and result["msg"].startswith(words), result["msg"]
