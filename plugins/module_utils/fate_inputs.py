@@ -65,7 +65,7 @@ def flow_version(option, value):
     result = str(value).strip()
     if not _VERSION.match(result):
         raise InputError(option, "must be a version such as 1.11.2 or 2.2.0, not %s" % shown(value))
-    if result.lstrip("vV").split(".")[0] not in ("1", "2"):
+    if result.lstrip("vV").split(".", 1)[0] not in ("1", "2"):
         raise InputError(option, "is %s: that FATE Flow version is not supported; give a 1.x or 2.x version" % shown(value))
     return result
 

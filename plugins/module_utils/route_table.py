@@ -93,14 +93,10 @@ def parse(text, source="route table"):
         data = json.loads(text, object_pairs_hook=_pairs_hook)
     except RecursionError:
         raise RouteTableError("%s is nested too deeply to be a route table." % source)
+    except json.JSONDecodeError as exc:
+        raise RouteTableError("%s is not valid JSON: %s at line %s, column %s." % (source, exc.msg, exc.lineno, exc.colno))
     except ValueError as exc:
-        line = getattr(exc, "lineno", None)
-        column = getattr(exc, "colno", None)
-        reason = getattr(exc, "msg", str(exc))
-        if line is not None:
-            raise RouteTableError(
-                "%s is not valid JSON: %s at line %d, column %d." % (source, reason, line, column))
-        raise RouteTableError("%s is not valid JSON: %s." % (source, reason))
+        raise RouteTableError("%s is not valid JSON: %s." % (source, exc))
     finally:
         if collecting:
             gc.enable()

@@ -29,10 +29,7 @@ import copy
 import io
 import re
 
-try:
-    from collections.abc import Mapping
-except ImportError:  # pragma: no cover - Python 2 is not supported by the collection
-    from collections import Mapping
+from ansible.module_utils.six.moves.collections_abc import Mapping
 
 try:
     from ruamel.yaml import YAML as RuamelYAML
@@ -85,7 +82,7 @@ class ServiceConfError(Exception):
 
 def version_major(version):
     """1 or 2 from a FATE Flow version text (``1.11.2``, ``v2.2.0``, ``2``)."""
-    head = str(version).strip().lstrip("vV").split(".")[0]
+    head = str(version).strip().lstrip("vV").split(".", 1)[0]
     if head not in ("1", "2"):
         raise ServiceConfError("FATE Flow version %r is not supported: give a 1.x or 2.x version." % (version,))
     return int(head)
@@ -330,12 +327,10 @@ def mask_secrets(data):
 def _leaves(data):
     if isinstance(data, Mapping):
         for value in data.values():
-            for leaf in _leaves(value):
-                yield leaf
+            yield from _leaves(value)
     elif isinstance(data, (list, tuple)):
         for value in data:
-            for leaf in _leaves(value):
-                yield leaf
+            yield from _leaves(value)
     elif data is not None and not isinstance(data, bool) and str(data) != "":
         yield str(data)
 

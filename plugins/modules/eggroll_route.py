@@ -34,7 +34,7 @@ description:
     of the table.
   - rollsite and OSX re-read the file on their own (about once a minute); this module restarts nothing.
 author:
-  - fateflow.ha maintainers
+  - fateflow.ha contributors (@fateflow)
 options:
   path:
     description: Path of the route table file.
@@ -201,7 +201,7 @@ def _self_party(option, value):
 
 
 RULES = dict(
-    path=lambda option, value: validation.text(option, value),
+    path=validation.text,
     self_party=_self_party,
     lock_timeout=lambda option, value: validation.seconds(option, value, maximum=3600),
 )

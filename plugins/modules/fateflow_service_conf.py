@@ -31,7 +31,7 @@ description:
   - A symlinked file is written through the link (its target is replaced, keeping its owner and
     mode); a file with CRLF line endings keeps them.
 author:
-  - fateflow.ha maintainers
+  - fateflow.ha contributors (@fateflow)
 options:
   path:
     description: Path of the C(service_conf.yaml) file.
@@ -153,10 +153,11 @@ extends_documentation_fragment:
   - ansible.builtin.files
 attributes:
   check_mode:
+    description: Can run in check mode and report what it would change without changing it.
     support: full
   diff_mode:
+    description: Shows the file's settings before and after, every credential masked.
     support: full
-    details: Credentials are masked in the diff.
 requirements:
   - ruamel.yaml (keeps comments) or PyYAML on the target
 """
@@ -304,7 +305,7 @@ DB_RULES = dict(
 )
 
 RULES = dict(
-    path=lambda option, value: validation.text(option, value),
+    path=validation.text,
     flow_version=fate_inputs.flow_version,
     host=lambda option, value: unbracket(validation.address(option, value, routable=True)),
     http_port=validation.port,
