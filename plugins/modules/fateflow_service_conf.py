@@ -30,6 +30,8 @@ description:
     before it is changed, so that the other place that names it keeps its settings.
   - A symlinked file is written through the link (its target is replaced, keeping its owner and
     mode); a file with CRLF line endings keeps them.
+  - Runs on one file at once are serialised by an exclusive C(flock) on a lock file next to it
+    (C(.service_conf.yaml.lock), left in place), held from reading the file to writing it.
 author:
   - fateflow.ha contributors (@fateflow)
 options:
@@ -285,7 +287,7 @@ def _host(option, value):
     return unbracket(validation.address(option, value))
 
 
-def _port_range(low, high):
+def _whole_number(low, high):
     return lambda option, value: validation.integer(option, value, minimum=low, maximum=high)
 
 
@@ -300,8 +302,8 @@ DB_RULES = dict(
     password=fate_inputs.secret,
     host=_host,
     port=validation.port,
-    max_connections=_port_range(1, 100000),
-    stale_timeout=_port_range(1, 86400),
+    max_connections=_whole_number(1, 100000),
+    stale_timeout=_whole_number(1, 86400),
 )
 
 RULES = dict(
