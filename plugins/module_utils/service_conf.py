@@ -33,8 +33,15 @@ from ansible.module_utils.six.moves.collections_abc import Mapping
 
 try:
     from ruamel.yaml import YAML as RuamelYAML
+    from ruamel.yaml.comments import CommentedBase
+    from ruamel.yaml.nodes import ScalarNode
+    from ruamel.yaml.resolver import VersionedResolver
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, ScalarString
 
     HAS_RUAMEL = True
+    # FATE Flow reads service_conf.yaml with PyYAML, a YAML 1.1 reader: "no", "Off", "0777" are not
+    # strings to it. ruamel.yaml writes YAML 1.2, where they are, and leaves them unquoted.
+    _YAML11 = VersionedResolver(version=(1, 1))
 except ImportError:
     HAS_RUAMEL = False
 
@@ -248,6 +255,26 @@ def _would_change(current, overlay):
     return deep_merge(trial, plain(overlay)) != plain(current)
 
 
+def _quoted_for_yaml11(value):
+    """``value`` (a copy) with each string a YAML 1.1 reader would take for a boolean, number, date or null quoted."""
+    if isinstance(value, Mapping):
+        return dict((_quoted_for_yaml11(key), _quoted_for_yaml11(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return [_quoted_for_yaml11(item) for item in value]
+    if (isinstance(value, str) and not isinstance(value, ScalarString)
+            and _YAML11.resolve(ScalarNode, value, (True, False)) != "tag:yaml.org,2002:str"):
+        return DoubleQuotedScalarString(value)
+    return value
+
+
+def _new_value(base, value):
+    # Only for ruamel.yaml's documents: PyYAML's own dumper quotes such strings, and cannot write
+    # ruamel's quoted-string type.
+    if HAS_RUAMEL and isinstance(base, CommentedBase):
+        return _quoted_for_yaml11(value)
+    return copy.deepcopy(value)
+
+
 def deep_merge(base, overlay, shared=frozenset()):
     """Merge ``overlay`` into the mapping ``base`` in place; keys ``overlay`` lacks stay.
 
@@ -263,7 +290,7 @@ def deep_merge(base, overlay, shared=frozenset()):
                 base[key] = current
             deep_merge(current, value, shared)
         elif not (key in base and _same_value(current, value)):
-            base[key] = copy.deepcopy(value)
+            base[_new_value(base, key) if key not in base else key] = _new_value(base, value)
     return base
 
 

@@ -282,3 +282,18 @@ def test_settings_that_change_the_layout_are_refused(text, version, extra, words
     with pytest.raises(sc.ServiceConfError) as error:
         sc.merge_text(text, lambda major: sc.deep_merge(sc.ha_overlay(major, params), extra), version=version)
     assert words in str(error.value)
+
+
+# Found by tests/unit/properties: ruamel.yaml writes YAML 1.2, FATE Flow reads the file with PyYAML
+# (YAML 1.1), which takes an unquoted no, Off or 0777 for a boolean or a number.
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_strings_stay_strings_for_a_yaml_11_reader(library):
+    params = dict(PARAMS, database=dict(PARAMS["database"], password="no"))
+    merged = sc.merge_text(V2_FILE, lambda major: sc.deep_merge(sc.ha_overlay(major, params),
+                                                                {"log_level": "Off", "on": {"mode": "0777"}}),
+                           library=library)
+    read = yaml.safe_load(merged.text)
+    assert read["database"]["mysql"]["passwd"] == "no"
+    assert read["log_level"] == "Off" and read["on"] == {"mode": "0777"}
+    assert not sc.merge_text(merged.text, lambda major: sc.deep_merge(
+        sc.ha_overlay(major, params), {"log_level": "Off", "on": {"mode": "0777"}}), library=library).changed
