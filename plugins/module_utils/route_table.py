@@ -13,10 +13,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import copy
 import gc
 import json
+import math
+import re
 
-from ansible_collections.fateflow.ha.plugins.module_utils.endpoints import connect_address, tcp_port, unbracket
+from ansible.module_utils.six import integer_types, string_types
+
+from ansible_collections.fateflow.ha.plugins.module_utils import fate_inputs, validation
+from ansible_collections.fateflow.ha.plugins.module_utils.endpoints import tcp_port, unbracket
 
 FORMATS = ("eggroll", "osx")
 # Endpoint keys eggroll 2.x rollsite reads; OSX reads these and many more (protocol, url,
@@ -24,6 +30,8 @@ FORMATS = ("eggroll", "osx")
 EGGROLL_ENDPOINT_KEYS = ("ip", "port", "is_secure", "is_polling")
 BOOLEAN_ENDPOINT_KEYS = ("is_secure", "is_polling", "useSSL")
 ROUTE_ADDRESS_KEYS = ("party", "service")
+# OSX endpoint keys are Java bean properties (useSSL, caFile, negotiationType, ...).
+_ENDPOINT_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 
 
 class RouteTableError(Exception):
@@ -83,14 +91,12 @@ def parse(text, source="route table"):
     gc.disable()
     try:
         data = json.loads(text, object_pairs_hook=_pairs_hook)
+    except RecursionError:
+        raise RouteTableError("%s is nested too deeply to be a route table." % source)
+    except json.JSONDecodeError as exc:
+        raise RouteTableError("%s is not valid JSON: %s at line %s, column %s." % (source, exc.msg, exc.lineno, exc.colno))
     except ValueError as exc:
-        line = getattr(exc, "lineno", None)
-        column = getattr(exc, "colno", None)
-        reason = getattr(exc, "msg", str(exc))
-        if line is not None:
-            raise RouteTableError(
-                "%s is not valid JSON: %s at line %d, column %d." % (source, reason, line, column))
-        raise RouteTableError("%s is not valid JSON: %s." % (source, reason))
+        raise RouteTableError("%s is not valid JSON: %s." % (source, exc))
     finally:
         if collecting:
             gc.enable()
@@ -129,7 +135,13 @@ def check_document(data, source="route table"):
     return table
 
 
-def normalize_ports(table, source="route table"):
+def _remember(originals, key, value):
+    """Keep the first value seen at ``key`` (what the file held before this run touched it)."""
+    if originals is not None and key not in originals:
+        originals[key] = copy.deepcopy(value)
+
+
+def normalize_ports(table, source="route table", originals=None):
     """Turn the ports written as text of digits into JSON integers, in place; return their pointers.
 
     rollsite cannot use an endpoint whose port is a JSON string. Text of digits has one meaning and
@@ -146,6 +158,7 @@ def normalize_ports(table, source="route table"):
                 pointer = json_pointer(["route_table", party, service, index, "port"])
                 value = _as_port(port, "%s: %s" % (source, pointer))
                 if value != port or not isinstance(port, int):
+                    _remember(originals, ("route", party, service), endpoints)
                     endpoint["port"] = value
                     rewritten.append(pointer)
     return rewritten
@@ -154,6 +167,8 @@ def normalize_ports(table, source="route table"):
 def _as_bool(value, where):
     if isinstance(value, bool):
         return value
+    if not isinstance(value, string_types + integer_types):
+        raise RouteTableError("%s must be true or false, not %s." % (where, validation.shown(value)))
     text = str(value).strip().lower()
     if text in ("true", "yes", "on", "1"):
         return True
@@ -171,12 +186,28 @@ def _as_port(value, where):
 
 
 def _party_key(value, where):
-    if value is None or isinstance(value, bool):
-        raise RouteTableError("%s must be a party id or 'default', not %r." % (where, value))
-    text = str(value).strip()
-    if not text:
+    if isinstance(value, string_types) and not value.strip():
         raise RouteTableError("%s must be a party id or 'default', not empty." % where)
-    return text
+    return _checked(fate_inputs.party_id, where, value, allow_default=True)
+
+
+def _checked(rule, where, value, **kwargs):
+    """A validation rule's result, its refusal as a RouteTableError."""
+    try:
+        return rule(where, value, **kwargs)
+    except validation.InputError as exc:
+        raise RouteTableError("%s." % str(exc).rstrip("."))
+
+
+def _endpoint_value(where, value):
+    """An extra OSX endpoint value: a JSON scalar (never a list or mapping written as Python text)."""
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        raise RouteTableError("%s must be a finite number, not %s." % (where, value))
+    if isinstance(value, string_types):
+        return _checked(validation.text, where, value, allow_empty=True)
+    if isinstance(value, (bool, float) + integer_types):
+        return value
+    raise RouteTableError("%s must be a string, a number or true/false, not %s." % (where, type(value).__name__))
 
 
 def normalize_route(route, index, fmt, state="present"):
@@ -189,9 +220,9 @@ def normalize_route(route, index, fmt, state="present"):
         raise RouteTableError("%s must be a dictionary with party, service, ip and port." % where)
     party = _party_key(route.get("party"), where + ".party")
     service = route.get("service", "default")
-    if service is None or not str(service).strip():
+    if service is None or (isinstance(service, string_types) and not service.strip()):
         raise RouteTableError("%s.service must be 'default', 'fateflow' or another role name, not empty." % where)
-    service = str(service).strip()
+    service = _checked(fate_inputs.route_service, where + ".service", service)
     if state == "absent":
         return party, service, None
     extra = [key for key in route if key not in ROUTE_ADDRESS_KEYS and key not in EGGROLL_ENDPOINT_KEYS]
@@ -203,13 +234,14 @@ def normalize_route(route, index, fmt, state="present"):
     ip = route.get("ip")
     if ip is None and url_only:
         pass
-    elif ip is None or not str(ip).strip():
+    elif ip is None or (isinstance(ip, string_types) and not ip.strip()):
         raise RouteTableError("%s.ip must be a host address, not empty." % where)
     else:
         try:
-            endpoint["ip"] = unbracket(connect_address(ip))
-        except ValueError as exc:
-            raise RouteTableError("%s.ip must be an address rollsite can connect to: %s." % (where, exc))
+            endpoint["ip"] = unbracket(validation.address(where + ".ip", ip))
+        except validation.InputError as exc:
+            problem = exc.problem[len("is refused: "):] if exc.problem.startswith("is refused: ") else exc.problem
+            raise RouteTableError("%s.ip must be an address rollsite can connect to: %s." % (where, problem.rstrip(".")))
     if route.get("port") is None and url_only:
         pass
     else:
@@ -217,8 +249,13 @@ def normalize_route(route, index, fmt, state="present"):
     for key, value in route.items():
         if key in ROUTE_ADDRESS_KEYS or key in ("ip", "port") or value is None:
             continue
+        if not isinstance(key, string_types) or not _ENDPOINT_KEY.match(key):
+            raise RouteTableError("%s has the key %s, which is not an endpoint key (letters, digits, '_')."
+                                  % (where, validation.shown(key)))
         if key in BOOLEAN_ENDPOINT_KEYS:
             value = _as_bool(value, "%s.%s" % (where, key))
+        else:
+            value = _endpoint_value("%s.%s" % (where, key), value)
         endpoint[key] = value
     return party, service, endpoint
 
@@ -251,11 +288,13 @@ def new_document(fmt, default_allow=None, self_party=None):
     return data
 
 
-def merge(data, routes, state="present", default_allow=None, self_party=None, fmt="eggroll"):
+def merge(data, routes, state="present", default_allow=None, self_party=None, fmt="eggroll", originals=None):
     """Apply normalised routes to a parsed document in place; returns the list of changes made.
 
     Untouched parties, services and top-level keys keep their content and their order; new
-    parties and services are appended after the existing ones.
+    parties and services are appended after the existing ones. ``originals``, when given, receives
+    what each changed place held before: ``("route", party, service)`` and ``("top", key)`` keys,
+    None for what was not there.
     """
     table = data["route_table"]
     changes = []
@@ -263,6 +302,7 @@ def merge(data, routes, state="present", default_allow=None, self_party=None, fm
         services = table.get(party)
         if state == "absent":
             if services is not None and service in services:
+                _remember(originals, ("route", party, service), services[service])
                 del services[service]
                 changes.append("removed %s/%s" % (party, service))
                 if not services:
@@ -273,20 +313,24 @@ def merge(data, routes, state="present", default_allow=None, self_party=None, fm
         current = services.get(service)
         if current is not None and len(current) == 1 and _same(current[0], endpoint):
             continue
+        _remember(originals, ("route", party, service), current)
         services[service] = [endpoint]
         changes.append("%s %s/%s" % ("set" if current is not None else "added", party, service))
     if default_allow is not None:
         permission = data.get("permission")
         if permission is None:
+            _remember(originals, ("top", "permission"), None)
             data["permission"] = {"default_allow": default_allow}
             changes.append("set permission.default_allow")
         elif permission.get("default_allow") is not default_allow:
+            _remember(originals, ("top", "permission"), permission)
             permission["default_allow"] = default_allow
             changes.append("set permission.default_allow")
     if fmt == "osx":
         if self_party is not None:
             wanted = [str(party) for party in self_party]
             if data.get("self_party") != wanted:
+                _remember(originals, ("top", "self_party"), data.get("self_party"))
                 data["self_party"] = wanted
                 changes.append("set self_party")
         if not data.get("self_party"):
@@ -295,12 +339,49 @@ def merge(data, routes, state="present", default_allow=None, self_party=None, fm
     return changes
 
 
+def changed_parts(data, originals):
+    """``(before, after)``: documents holding only the places ``originals`` names, as they were and are.
+
+    A one-route change on a table of 20,000 parties gives a diff and a result of one route, not
+    two copies of the table.
+    """
+    before = {"route_table": {}}
+    after = {"route_table": {}}
+    table = data.get("route_table", {})
+    for key, old in originals.items():
+        if key[0] == "route":
+            party, service = key[1], key[2]
+            new = table.get(party, {}).get(service)
+            if old is not None:
+                before["route_table"].setdefault(party, {})[service] = old
+            if new is not None:
+                after["route_table"].setdefault(party, {})[service] = copy.deepcopy(new)
+        else:
+            if old is not None:
+                before[key[1]] = old
+            if data.get(key[1]) is not None:
+                after[key[1]] = copy.deepcopy(data[key[1]])
+    return before, after
+
+
+def changed_routes(data, originals):
+    """``{party: {service: endpoints or None}}`` for every route ``originals`` names (None: removed)."""
+    table = data.get("route_table", {})
+    result = {}
+    for key in originals:
+        if key[0] == "route":
+            result.setdefault(key[1], {})[key[2]] = copy.deepcopy(table.get(key[1], {}).get(key[2]))
+    return result
+
+
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
 _compact = _ENCODER.encode
 
 
-def dump(data):
+def dump(data, newline="\n"):
     """The text written to disk: one line per service route, so that a diff shows one line per change.
+
+    ``newline`` is the file's own line ending (a table edited on Windows keeps its CRLF).
 
     json's C encoder only runs without ``indent``; rendering the outer levels by hand and each
     endpoint list with the C encoder is what keeps a 10,000-party table to tens of milliseconds.
@@ -327,4 +408,4 @@ def dump(data):
         else:
             lines.append("  %s: %s%s" % (_compact(key), _compact(value), top_comma))
     lines.append("}")
-    return "\n".join(lines) + "\n"
+    return newline.join(lines) + newline

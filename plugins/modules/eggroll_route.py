@@ -22,10 +22,19 @@ description:
     port is not an integer 1-65535 or whose ip is empty, and an OSX table without C(self_party).
   - A port the file holds as text of digits (C("9370")), which rollsite cannot use, is rewritten as a JSON integer.
   - Nothing is written when the document would not change. Writes are atomic. A written file has one line
-    per party and service, so that a diff shows one line per changed route.
+    per party and service, so that a diff shows one line per changed route. A file with CRLF line endings
+    keeps them; a symlinked file is written through the link (its target is replaced, keeping its owner
+    and mode).
+  - Several runs on one file at once (several hosts sharing it, or parallel tasks) never lose an update; each
+    holds an exclusive C(flock) on a lock file next to the table (C(.route_table.json.lock), left in place)
+    from reading the file to writing it.
+  - Every option and every route key is checked (type, range, form) before the file is read; a list or a
+    mapping where a string is expected is refused, never written as Python text.
+  - The diff and the return values hold only the routes and top-level keys that changed, whatever the size
+    of the table.
   - rollsite and OSX re-read the file on their own (about once a minute); this module restarts nothing.
 author:
-  - fateflow.ha maintainers
+  - fateflow.ha contributors (@fateflow)
 options:
   path:
     description: Path of the route table file.
@@ -79,6 +88,11 @@ options:
     description: Keep a timestamped copy of the file before changing it.
     type: bool
     default: false
+  lock_timeout:
+    description:
+      - Seconds to wait for another run that holds the table's lock before failing (above 0, at most 3600).
+    type: float
+    default: 30
 extends_documentation_fragment:
   - ansible.builtin.files
 attributes:
@@ -87,7 +101,7 @@ attributes:
     description: Computes the change and its diff without writing.
   diff_mode:
     support: full
-    description: The diff shows the JSON text before and after.
+    description: The diff shows, before and after, the JSON text of the routes and top-level keys that change.
   platform:
     platforms: posix
     support: full
@@ -141,8 +155,11 @@ changes:
   type: list
   elements: str
   sample: ["set 10000/fateflow"]
-route_table:
-  description: The C(route_table) object as it is after the run (or would be, in check mode).
+changed_routes:
+  description: >-
+    Each route this run changed (or would change, in check mode), as it is after the run: party, then service,
+    then its endpoint list, or null for a route removed. Routes left as they were are not listed, so that a
+    one-route change on a big table returns one route.
   returned: success
   type: dict
   sample: {"10000": {"fateflow": [{"ip": "192.168.0.1", "port": 9999}]}}
@@ -160,13 +177,15 @@ backup_file:
 """
 
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_bytes, to_native
+from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.fateflow.ha.plugins.module_utils import fate_inputs, files, validation
 from ansible_collections.fateflow.ha.plugins.module_utils.route_table import (
     RouteTableError,
+    changed_parts,
+    changed_routes,
     check_document,
     dump,
     merge,
@@ -177,15 +196,27 @@ from ansible_collections.fateflow.ha.plugins.module_utils.route_table import (
 )
 
 
+def _self_party(option, value):
+    return [fate_inputs.party_id("%s[%d]" % (option, index), item) for index, item in enumerate(value)]
+
+
+RULES = dict(
+    path=validation.text,
+    self_party=_self_party,
+    lock_timeout=lambda option, value: validation.seconds(option, value, maximum=3600),
+)
+
+
 def read_document(module, path, fmt):
-    """Return (document, text before) or fail; a missing file is an empty document only with create."""
+    """Return (document, text before) or fail; a missing file is an empty document only with create.
+
+    The text before has the file's own line endings.
+    """
     params = module.params
     if not os.path.exists(path):
         if not params["create"]:
             module.fail_json(msg="%s does not exist; check path, or set create=true to make a new route table." % path)
         return new_document(fmt, params["default_allow"], params["self_party"]), ""
-    if os.path.isdir(path):
-        module.fail_json(msg="%s is a directory, not a route table file." % path)
     try:
         with open(path, "rb") as handle:
             raw = handle.read()
@@ -199,49 +230,56 @@ def read_document(module, path, fmt):
     return parse(text, source=path), text
 
 
-def write_document(module, path, text):
-    # Replace the file a symlinked route table points to, not the link.
-    path = os.path.realpath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        module.fail_json(msg="Directory %s of the route table does not exist." % directory)
-    handle, temp_path = tempfile.mkstemp(dir=module.tmpdir)
-    with os.fdopen(handle, "wb") as temp:
-        temp.write(to_bytes(text))
-    module.atomic_move(temp_path, path, unsafe_writes=module.params["unsafe_writes"])
-
-
 def run(module):
     params = module.params
     path = params["path"]
     fmt = params["format"]
-    result = dict(changed=False, changes=[], integer_ports=[])
     if fmt != "osx" and params["self_party"] is not None:
         module.fail_json(msg="self_party is an OSX key; set format=osx or leave self_party out.")
+    if os.path.isdir(path):
+        module.fail_json(msg="%s is a directory, not a route table file." % path)
 
     routes = normalize_routes(params["routes"], fmt, params["state"])
+    if module.check_mode:
+        # Nothing is written: the table is read as it is (each write replaces it whole, by a rename).
+        return merge_file(module, routes)
+    files.check_parent(module, path)
+    with files.file_lock(module, path, params["lock_timeout"]):
+        return merge_file(module, routes)
+
+
+def merge_file(module, routes):
+    """Read, merge, and (unless in check mode) write the table; the caller holds its lock."""
+    params = module.params
+    path = params["path"]
+    fmt = params["format"]
+    result = dict(changed=False, changes=[], integer_ports=[])
     data, before_text = read_document(module, path, fmt)
     table = check_document(data, source=path)
     existed = bool(before_text)
-    # Serialising a big table costs more than parsing it: only for a diff or a write.
-    before_dump = dump(data) if existed and module._diff else ""
-    result["integer_ports"] = normalize_ports(table, source=path)
+    originals = {}
+    result["integer_ports"] = normalize_ports(table, source=path, originals=originals)
 
     changes = ["integer port %s" % pointer for pointer in result["integer_ports"]]
     changes += merge(data, routes, state=params["state"], default_allow=params["default_allow"],
-                     self_party=params["self_party"], fmt=fmt)
+                     self_party=params["self_party"], fmt=fmt, originals=originals)
     changed = bool(changes) or not existed
-    after_text = dump(data) if changed else before_dump
+    newline = "\r\n" if "\r\n" in before_text else "\n"
     result["changes"] = changes
-    result["route_table"] = table
+    result["changed_routes"] = changed_routes(data, originals)
 
     if module._diff:
-        result["diff"] = dict(before=before_dump, after=after_text, before_header=path, after_header=path)
+        before_part, after_part = changed_parts(data, originals)
+        if not existed:
+            before_part = {}
+        result["diff"] = dict(before=dump(before_part) if before_part else "", after=dump(after_part),
+                              before_header=path, after_header=path)
     if changed and not module.check_mode:
         if existed and params["backup"]:
             result["backup_file"] = module.backup_local(path)
-        write_document(module, path, after_text)
-    file_args = module.load_file_common_arguments(params)
+        files.write_through(module, path, dump(data, newline))
+    # The mode and owner asked for apply to the table, not to a symlink in front of it.
+    file_args = module.load_file_common_arguments(params, path=os.path.realpath(path))
     if os.path.exists(path) and not module.check_mode:
         changed = module.set_fs_attributes_if_different(file_args, changed)
     result["changed"] = changed
@@ -259,10 +297,13 @@ def main():
             self_party=dict(type="list", elements="str"),
             create=dict(type="bool", default=False),
             backup=dict(type="bool", default=False),
+            lock_timeout=dict(type="float", default=30),
         ),
         add_file_common_args=True,
         supports_check_mode=True,
     )
+    validation.check_options(module, RULES)
+    files.check_file_args(module)
     try:
         result = run(module)
     except RouteTableError as exc:

@@ -123,14 +123,16 @@ def merge(text, params=None, version=None, library="auto"):
         ({"database": {"engine": "mysql"}}, None, 2),
         ({"database": {"name": "x", "passwd": "y"}}, None, 1),
         ({"enable_model_store": True}, None, 1),
-        ({"party_id": "9999"}, None, 2),
+        ({"model_store": {"engine": "mysql"}}, None, 2),
     ],
 )
 def test_flow_major(conf, version, expected):
     assert sc.flow_major(conf, version) == expected
 
 
-@pytest.mark.parametrize("conf, version", [({"fateflow": {}}, None), ({}, "3.0.0"), ({}, "latest")])
+@pytest.mark.parametrize("conf, version", [({"fateflow": {}}, None), ({}, "3.0.0"), ({}, "latest"),
+                                           ({"party_id": "9999"}, None),
+                                           ({"enable_model_store": False, "model_store": {}}, None)])
 def test_flow_major_refuses(conf, version):
     with pytest.raises(sc.ServiceConfError):
         sc.flow_major(conf, version)
@@ -184,8 +186,7 @@ def test_v2_layout(library):
     [
         (V1_FILE, [("use_deserialize_safe_module",), ("fateflow", "proxy"), ("fateflow", "protocol"),
                    ("fate_on_eggroll", "clustermanager", "cores_per_node"), ("fateboard", "port"),
-                   ("default_engines", "computing"), ("model_store_address", "Region"),
-                   ("database", "max_connections")]),
+                   ("default_engines", "computing"), ("database", "max_connections")]),
         (V2_FILE, [("log_level",), ("fateflow", "proxy_name"), ("database", "sqlite"), ("database", "decrypt_key"),
                    ("model_store", "file"), ("default_engines", "storage")]),
     ],
@@ -267,3 +268,32 @@ def test_mask_secrets_covers_every_credential():
         assert secret not in rendered
     assert sc.MASK in rendered
     assert "10.0.0.2" in rendered
+
+
+# Found by tests/unit/properties: a merge whose result the next run would read as the other version.
+@pytest.mark.parametrize("text, version, extra, words", [
+    ("", "2.2.0", {"enable_model_store": None}, "looks like 1.x (it has enable_model_store)"),
+    ("model_store:\n  engine: file\n", None, {"fate_on_eggroll": {"rollsite": {"port": 9370}}},
+     "no longer shows its version (it has keys of 1.x (fate_on_eggroll) and of 2.x (model_store))"),
+    ("database:\n  name: fate_flow\n  passwd: x\n", None, {"database": None}, "no longer shows its version"),
+])
+def test_settings_that_change_the_layout_are_refused(text, version, extra, words):
+    params = dict(PARAMS, database=None, model_store=None, rollsite_host=None, rollsite_port=None)
+    with pytest.raises(sc.ServiceConfError) as error:
+        sc.merge_text(text, lambda major: sc.deep_merge(sc.ha_overlay(major, params), extra), version=version)
+    assert words in str(error.value)
+
+
+# Found by tests/unit/properties: ruamel.yaml writes YAML 1.2, FATE Flow reads the file with PyYAML
+# (YAML 1.1), which takes an unquoted no, Off or 0777 for a boolean or a number.
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_strings_stay_strings_for_a_yaml_11_reader(library):
+    params = dict(PARAMS, database=dict(PARAMS["database"], password="no"))
+    merged = sc.merge_text(V2_FILE, lambda major: sc.deep_merge(sc.ha_overlay(major, params),
+                                                                {"log_level": "Off", "on": {"mode": "0777"}}),
+                           library=library)
+    read = yaml.safe_load(merged.text)
+    assert read["database"]["mysql"]["passwd"] == "no"
+    assert read["log_level"] == "Off" and read["on"] == {"mode": "0777"}
+    assert not sc.merge_text(merged.text, lambda major: sc.deep_merge(
+        sc.ha_overlay(major, params), {"log_level": "Off", "on": {"mode": "0777"}}), library=library).changed
