@@ -210,7 +210,7 @@ SETTINGS_PLAY = """
         path: "{{ workdir }}/service_conf.yaml"
         create: true
         flow_version: 2.2.0
-        settings: {database: {passwd: "{{ secret }}"}}
+        settings: {database: {mysql: {passwd: "{{ secret }}"}}}
     - name: Valid, a 1.x file with a private key
       fateflow.ha.fateflow_service_conf:
         path: "{{ workdir }}/service_conf_1.yaml"
@@ -285,8 +285,6 @@ def test_fateflow_service_conf(tmp_path):
     assert_no_mark(output)
 
 
-@pytest.mark.xfail(reason="fateflow_service_conf quotes the offending line of a broken YAML file, password "
-                          "included (issue 13; fixed on the service_conf side)", strict=False)
 def test_fateflow_service_conf_broken_file(tmp_path):
     (tmp_path / "broken.yaml").write_text(BROKEN_CONF)
     output, returncode = play(tmp_path, BROKEN_CONF_PLAY)
@@ -294,8 +292,6 @@ def test_fateflow_service_conf_broken_file(tmp_path):
     assert_no_mark(output)
 
 
-@pytest.mark.xfail(reason="fateflow_service_conf prints secrets given in settings and FATE 1.x's private_key "
-                          "at -vvv and in the diff (issue 13; fixed on the service_conf side)", strict=False)
 def test_fateflow_service_conf_secrets_in_settings(tmp_path):
     output, returncode = play(tmp_path, SETTINGS_PLAY)
     assert_ran(output, returncode, 2)
