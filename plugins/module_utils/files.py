@@ -59,24 +59,24 @@ def check_file_args(module):
 
 
 def lock_path(path):
-    """The lock file of ``path``: next to the file it resolves to (a symlink's target)."""
-    target = os.path.realpath(path)
-    return os.path.join(os.path.dirname(target), ".%s.lock" % os.path.basename(target))
+    """What a run on ``path`` locks: the directory holding the file it resolves to (a symlink's target)."""
+    return os.path.dirname(os.path.realpath(path))
 
 
 @contextlib.contextmanager
 def file_lock(module, path, timeout=LOCK_TIMEOUT):
-    """Hold an exclusive flock on the lock file of ``path``; fail after ``timeout`` seconds of waiting.
+    """Hold an exclusive flock on the directory holding ``path``; fail after ``timeout`` seconds of waiting.
 
     The file itself is replaced by a rename on every write, so a lock on it would be a lock on a
-    file nobody reads any more: the lock file is never replaced, nor removed (removing it would let
-    a later run lock a new file while an earlier one still holds the old).
+    file nobody reads any more; its directory stays the same inode through every rename, and
+    locking it leaves nothing new on the host (a lock file would be a file the run added, also
+    when it refuses its input).
     """
     name = lock_path(path)
     try:
-        handle = os.open(name, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        handle = os.open(name, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     except OSError as exc:
-        module.fail_json(msg="Cannot open the lock file %s: %s." % (name, to_native(exc)))
+        module.fail_json(msg="Cannot open the directory %s to lock it: %s." % (name, to_native(exc)))
     deadline = time.monotonic() + timeout
     try:
         while True:
@@ -85,9 +85,9 @@ def file_lock(module, path, timeout=LOCK_TIMEOUT):
                 break
             except (IOError, OSError) as exc:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                    module.fail_json(msg="Cannot lock %s: %s." % (name, to_native(exc)))
+                    module.fail_json(msg="Cannot lock the directory %s: %s." % (name, to_native(exc)))
                 if time.monotonic() >= deadline:
-                    module.fail_json(msg="Another run has held the lock %s for %s s; nothing was changed."
+                    module.fail_json(msg="Another run has held the lock on %s for %s s; nothing was changed."
                                          % (name, timeout))
                 time.sleep(0.02)
         yield

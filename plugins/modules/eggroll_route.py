@@ -26,7 +26,7 @@ description:
     keeps them; a symlinked file is written through the link (its target is replaced, keeping its owner
     and mode).
   - Several runs on one file at once (several hosts sharing it, or parallel tasks) never lose an update; each
-    holds an exclusive C(flock) on a lock file next to the table (C(.route_table.json.lock), left in place)
+    holds an exclusive C(flock) on the directory that holds the table (no lock file is left behind)
     from reading the file to writing it.
   - Every option and every route key is checked (type, range, form) before the file is read; a list or a
     mapping where a string is expected is refused, never written as Python text.

@@ -30,8 +30,8 @@ description:
     before it is changed, so that the other place that names it keeps its settings.
   - A symlinked file is written through the link (its target is replaced, keeping its owner and
     mode); a file with CRLF line endings keeps them.
-  - Runs on one file at once are serialised by an exclusive C(flock) on a lock file next to it
-    (C(.service_conf.yaml.lock), left in place), held from reading the file to writing it.
+  - Runs on one file at once are serialised by an exclusive C(flock) on the directory that holds it
+    (no lock file is left behind), held from reading the file to writing it.
 author:
   - fateflow.ha contributors (@fateflow)
 options:

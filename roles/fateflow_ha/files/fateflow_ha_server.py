@@ -15,6 +15,8 @@ and FATE Flow 2.2 lacks. Installed and run by the fateflow.ha.fateflow_ha role o
 * A detector that does not judge blind: FATE's detector stops every job with a task on a node
   missing from the registry, also when it is this node that cannot read the registry (it then
   sees no node at all). That check is skipped while this node's ZooKeeper session is down.
+* Registry reads that survive a node leaving: FATE lists the registry, then reads each node; one
+  that leaves in between failed the whole read (an API error, a detector round lost). Read again.
 * Recovery of jobs cut by a lost node. A job that failed with no task reporting an error of its
   own (FATE records a component's error in the task's error report; a task killed with its node,
   or failed by the detector, has none) is rerun through FATE Flow's own rerun, at most
@@ -39,6 +41,8 @@ LOG = logging.getLogger("fateflow_ha")
 
 # Job states, as FATE Flow 2.x writes them.
 FAILED = "failed"
+# Reads of the registry that meet a node leaving half-way.
+READ_ATTEMPTS = 3
 # Reasons not to rerun that do not change with time (recovery_decision's wording).
 SETTLED = ("canceled", "a component", "rerun ")
 
@@ -174,6 +178,24 @@ class Additions:
 
         scheduler_class.run_do = run_do
 
+    @staticmethod
+    def wrap_registry_reads(zookeeper_class):
+        """FATE lists the registry's children, then reads each: a node that leaves in between (its
+        session ended, or its stale znode was cleared) is read as '' and json.loads('') fails the
+        whole request (code 6000 on GET /v2/server/fateflow) or the detector's round. Read again:
+        the node that left is no longer listed."""
+        original = zookeeper_class.get_servers
+
+        def get_servers(service_db, to_dict=False):
+            for _attempt in range(READ_ATTEMPTS - 1):
+                try:
+                    return original(service_db, to_dict=to_dict)
+                except ValueError:
+                    continue
+            return original(service_db, to_dict=to_dict)
+
+        zookeeper_class.get_servers = get_servers
+
     def wrap_detector(self, detector_class):
         original = detector_class.detect_cluster_instance_status.__func__
         additions = self
@@ -299,11 +321,12 @@ def install(additions):
     except ImportError as error:
         return "FATE Flow's internals are not those of 2.x: %s" % error
     for owner, name in ((DAGScheduler, "run_do"), (Detector, "detect_cluster_instance_status"),
-                        (RuntimeConfig, "SERVICE_DB"), (ZooKeeperDB, "_get_znode_path")):
+                        (RuntimeConfig, "SERVICE_DB"), (ZooKeeperDB, "_get_znode_path"), (ZooKeeperDB, "get_servers")):
         if not hasattr(owner, name):
             return "FATE Flow has no %s.%s" % (owner.__name__, name)
     additions.wrap_scheduler(DAGScheduler)
     additions.wrap_detector(Detector)
+    additions.wrap_registry_reads(ZooKeeperDB)
     for target, args in ((additions.keep_registration, (RuntimeConfig, ZooKeeperDB, server_instance)),
                          (additions.recover, ())):
         threading.Thread(target=target, args=args, name="fateflow-ha-" + target.__name__, daemon=True).start()
