@@ -9,7 +9,7 @@ that services keep their configuration and state in (``/etc/nginx``,
 tree, so every host has the same paths, as machines on a real site do.
 
 Usage (as root):
-    fflab [--lab NAME] up (--count N | --topology FILE) [--inventory PATH]
+    fflab [--lab NAME] up (--count N | --topology FILE) [--inventory PATH] [--inventory NAME=PATH ...]
     fflab [--lab NAME] down
     fflab [--lab NAME] status
     fflab [--lab NAME] exec HOST -- COMMAND...
@@ -22,6 +22,11 @@ the topology are removed. ``down`` removes every namespace, veth, bridge,
 process, SSH control socket and file of the lab, also when the lab's state
 file was lost. Several labs (``--lab``) can run side by side, each with its own
 subnet 10.200.<index>.0/24.
+
+A topology may split its hosts between inventories (a host's ``inventory: NAME``), as two
+organisations each keep their own: the hosts of two FATE parties on one lab network, each party
+rolled out from its own inventory. Every inventory names every lab host's address in
+``fflab_hosts``, so that one party's settings can point at the other party's hosts.
 """
 
 import argparse
@@ -44,6 +49,7 @@ MAX_LABS = 100
 HOST_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,9}$")
 LAB_NAME_RE = re.compile(r"^[a-z][a-z0-9]{0,3}$")
 GROUP_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
+INVENTORY_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 SSH_WAIT_SECONDS = 30
 
 # Directories that every lab host gets a private copy of. "copy": seeded from the
@@ -118,7 +124,7 @@ def pid_alive(pid):
 
 
 def parse_topology(path):
-    """Read a topology file: {hosts: {name: {groups: [...], vars: {...}}}, vars: {...}}."""
+    """Read a topology file: {hosts: {name: {groups: [...], vars: {...}, inventory: NAME}}, vars: {...}}."""
     try:
         import yaml
     except ImportError as exc:
@@ -152,15 +158,21 @@ def parse_topology(path):
         spec = spec or {}
         if not isinstance(spec, dict):
             raise LabError("host %s in %s: expected a mapping with 'groups' and 'vars'" % (name, path))
+        unknown = sorted(str(key) for key in spec if key not in ("groups", "vars", "inventory"))
+        if unknown:
+            raise LabError("host %s in %s: unknown key %s (a host takes groups, vars and inventory)"
+                           % (name, path, ", ".join(unknown)))
         topology["hosts"][str(name)] = {
             "groups": list(spec.get("groups") or []),
             "vars": dict(spec.get("vars") or {}),
+            "inventory": spec.get("inventory") or "",
         }
     return topology
 
 
 def count_topology(count):
-    return {"hosts": {"host%d" % i: {"groups": [], "vars": {}} for i in range(1, count + 1)}, "vars": {}}
+    return {"hosts": {"host%d" % i: {"groups": [], "vars": {}, "inventory": ""} for i in range(1, count + 1)},
+            "vars": {}}
 
 
 def validate(lab, topology):
@@ -179,6 +191,8 @@ def validate(lab, topology):
                 raise LabError("host %s: group name %r is not a valid Ansible group name" % (name, group))
             if group in hosts:
                 raise LabError("group %r has the same name as a host; Ansible cannot tell them apart" % group)
+        if not isinstance(spec.get("inventory", ""), str) or not INVENTORY_NAME_RE.match(spec.get("inventory") or "main"):
+            raise LabError("host %s: inventory %r is not a name of letters, digits, '_' or '-'" % (name, spec.get("inventory")))
 
 
 class Lab:
@@ -235,7 +249,7 @@ class Lab:
             raise LabError("interface %s already exists and is not part of a lab; "
                            "remove it or run 'fflab --lab %s down'" % (self.bridge, self.name))
 
-    def up(self, topology, inventory_path):
+    def up(self, topology, inventory_paths):
         validate(self.name, topology)
         os.makedirs(STATE_ROOT, exist_ok=True)
         state = self.load()
@@ -246,15 +260,20 @@ class Lab:
             state = {"index": self.allocate_index(), "hosts": {}}
             self.save(state)
         try:
-            self._up(state, topology, inventory_path)
+            self._up(state, topology, inventory_paths)
         except BaseException:
             if fresh:
                 # A lab that did not exist before this call leaves nothing half-made behind.
                 self.down(quiet=True)
             raise
 
-    def _up(self, state, topology, inventory_path):
+    def _up(self, state, topology, inventory_paths):
         index = state["index"]
+        named = {spec.get("inventory") or "" for spec in topology["hosts"].values()} - {""}
+        missing = sorted(named - set(inventory_paths))
+        if missing:
+            raise LabError("the topology puts hosts in inventory %s: give its path with --inventory NAME=PATH"
+                           % ", ".join(missing))
         gateway = "%s.%d.1" % (SUBNET_PREFIX, index)
         for host in [h for h in state["hosts"] if h not in topology["hosts"]]:
             self.remove_host(host, state["hosts"][host])
@@ -279,7 +298,8 @@ class Lab:
         state["topology"] = topology
         state["addresses"] = addresses
         self.save(state)
-        self.write_inventory(state, inventory_path)
+        for name, path in inventory_paths.items():
+            self.write_inventory(state, path, name)
 
     def ensure_bridge(self, gateway):
         if not link_exists(self.bridge):
@@ -415,9 +435,12 @@ class Lab:
         raise LabError("sshd of host %s did not answer on %s:22 within %d s; see %s" % (
             host, address, SSH_WAIT_SECONDS, os.path.join(self.dir, "sshd-%s.log" % host)))
 
-    def write_inventory(self, state, path):
+    def write_inventory(self, state, path, name=""):
+        """The inventory of the topology's hosts that belong to inventory ``name`` ("" the main one)."""
         topology = state["topology"]
-        lines = ["# Written by fflab for lab %r; 'fflab --lab %s up' rewrites it." % (self.name, self.name),
+        members = [h for h in topology["hosts"] if (topology["hosts"][h].get("inventory") or "") == name]
+        lines = ["# Written by fflab for lab %r%s; 'fflab --lab %s up' rewrites it."
+                 % (self.name, ", inventory %r" % name if name else "", self.name),
                  "all:", "  vars:"]
         common = {
             "ansible_user": "root",
@@ -425,18 +448,20 @@ class Lab:
             "ansible_ssh_common_args": SSH_OPTIONS,
             "ansible_python_interpreter": "/usr/bin/python3",
             "fflab_name": self.name,
+            # Every host of the lab, whichever inventory holds it: the other party's addresses.
+            "fflab_hosts": dict(sorted(state["addresses"].items())),
         }
         common.update(topology.get("vars") or {})
         lines += ["    %s: %s" % (k, json.dumps(v)) for k, v in common.items()]
         lines.append("  hosts:")
-        for host in topology["hosts"]:
+        for host in members:
             lines.append("    %s:" % host)
             host_vars = {"ansible_host": state["addresses"][host]}
             host_vars.update(topology["hosts"][host]["vars"])
             lines += ["      %s: %s" % (k, json.dumps(v)) for k, v in host_vars.items()]
         groups = {}
-        for host, spec in topology["hosts"].items():
-            for group in spec["groups"]:
+        for host in members:
+            for group in topology["hosts"][host]["groups"]:
                 groups.setdefault(group, []).append(host)
         if groups:
             lines.append("  children:")
@@ -446,7 +471,7 @@ class Lab:
                 lines += ["        %s: {}" % m for m in members]
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         write_if_changed(path, "\n".join(lines) + "\n")
-        write_if_changed(os.path.join(self.dir, "inventory.yml"), "\n".join(lines) + "\n")
+        write_if_changed(os.path.join(self.dir, "inventory%s.yml" % ("-" + name if name else "")), "\n".join(lines) + "\n")
 
     # ---- down ----------------------------------------------------------
     def lab_namespaces(self, state):
@@ -566,6 +591,24 @@ def write_if_changed(path, text):
     os.replace(tmp, path)
 
 
+def parse_inventory_args(values, lab):
+    """{inventory name: path} from --inventory PATH and --inventory NAME=PATH ("" is the main one)."""
+    paths = {}
+    for value in values:
+        name, sep, path = value.partition("=")
+        if not sep or "/" in name:
+            name, path = "", value
+        elif not INVENTORY_NAME_RE.match(name):
+            raise LabError("--inventory %s: %r is not an inventory name" % (value, name))
+        if not path:
+            raise LabError("--inventory %s: no path" % value)
+        if name in paths:
+            raise LabError("--inventory: %s given twice" % ("inventory %r" % name if name else "the main inventory"))
+        paths[name] = path
+    paths.setdefault("", os.path.join(lab.dir, "inventory.yml"))
+    return paths
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="fflab", description=__doc__.split("\n\n")[0])
     parser.add_argument("--lab", default=os.environ.get("FFLAB_NAME", "lab"),
@@ -575,7 +618,9 @@ def main(argv=None):
     how = up.add_mutually_exclusive_group(required=True)
     how.add_argument("--count", type=int, help="N hosts named host1..hostN")
     how.add_argument("--topology", help="YAML file: hosts with their groups and vars")
-    up.add_argument("--inventory", help="where to write the Ansible inventory (default: <state>/inventory.yml)")
+    up.add_argument("--inventory", action="append", default=[],
+                    help="where to write the Ansible inventory (default: <state>/inventory.yml); NAME=PATH: "
+                         "where to write the inventory of the hosts the topology puts in inventory NAME")
     sub.add_parser("down", help="remove everything of the lab")
     sub.add_parser("status", help="list the hosts and whether they run")
     sub.add_parser("inventory", help="print the inventory path")
@@ -603,12 +648,13 @@ def main(argv=None):
                     topology = count_topology(args.count)
                 else:
                     topology = parse_topology(args.topology)
-                inventory = args.inventory or os.path.join(lab.dir, "inventory.yml")
-                lab.up(topology, inventory)
+                inventories = parse_inventory_args(args.inventory, lab)
+                lab.up(topology, inventories)
                 state = lab.load()
                 for host, address in sorted(state["addresses"].items()):
                     print("%-10s %s" % (host, address))
-                print("inventory: %s" % os.path.abspath(inventory))
+                for name, path in sorted(inventories.items()):
+                    print("inventory%s: %s" % (" " + name if name else "", os.path.abspath(path)))
                 return 0
             if args.command == "down":
                 lab.down()

@@ -27,6 +27,7 @@ _VERSION = re.compile(r"^[vV]?[0-9]+(\.[0-9]+){0,3}([\-+.][0-9A-Za-z.\-]+)?$")
 _MYSQL_NAME = re.compile(r"^[A-Za-z0-9_$]{1,64}$")
 # A ZooKeeper digest user is the text before the first ':' of "user:password".
 _DIGEST_USER = re.compile(r"^[^:\s]{1,256}$")
+_RABBITMQ_USER = re.compile(r"^[A-Za-z0-9._-]{1,64}\Z")
 # A service name in a route table: rollsite's role names (default, fateflow, fateboard, ...).
 _ROUTE_SERVICE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 SETTINGS_DEPTH = 16
@@ -88,6 +89,14 @@ def digest_user(option, value):
     text(option, value)
     if not _DIGEST_USER.match(value):
         raise InputError(option, "must be a user name without ':' or white space, not %s" % shown(value))
+    return value
+
+
+def rabbitmq_user(option, value):
+    """A RabbitMQ user FATE's management API calls authenticate as (HTTP basic): no ':' or white space."""
+    text(option, value)
+    if not _RABBITMQ_USER.match(value):
+        raise InputError(option, "must be 1-64 letters, digits, '.', '_' or '-', not %s" % shown(value))
     return value
 
 

@@ -171,8 +171,9 @@ def ha_overlay(major, params):
     ``params`` keys: host, http_port, grpc_port, party_id, use_registry, nginx_host,
     nginx_http_port, nginx_grpc_port, zookeeper_hosts, zookeeper_use_acl, zookeeper_user,
     zookeeper_password, database and model_store (dicts: name, user, password, host, port,
-    max_connections, stale_timeout), rollsite_host, rollsite_port. A None value leaves that key
-    as the file has it.
+    max_connections, stale_timeout), rollsite_host, rollsite_port; for 2.x also federation_engine,
+    proxy_name and rabbitmq (dict: host, port, mng_port, user, password, mode, max_message_size).
+    A None value leaves that key as the file has it.
     """
     p = dict(params)
     overlay = {
@@ -197,6 +198,10 @@ def ha_overlay(major, params):
     database = p.get("database") or None
     model_store = p.get("model_store") or database
     if major == 1:
+        given = [name for name in ("federation_engine", "proxy_name", "rabbitmq") if p.get(name) is not None]
+        if given:
+            raise ServiceConfError("%s: FATE Flow 2.x settings; a 1.x file keeps its federation in "
+                                   "default_engines and fate_on_eggroll (use settings)." % ", ".join(given))
         overlay["database"] = _db_block(database, "passwd")
         if model_store:
             store = _db_block(model_store, "password")
@@ -211,6 +216,14 @@ def ha_overlay(major, params):
             overlay["database"] = {"engine": "mysql", "mysql": _db_block(database, "passwd")}
         if model_store:
             overlay["model_store"] = {"engine": "mysql", "mysql": _db_block(model_store, "passwd")}
+        # MULTIPLE mode: the engine the jobs' data crosses parties with, and the proxy the federated
+        # scheduling commands take (fate_flow/utils/api_utils.py get_federated_proxy_address).
+        overlay["default_engines"] = {"federation": p.get("federation_engine")}
+        overlay["fateflow"]["proxy_name"] = p.get("proxy_name")
+        overlay["federation"] = {
+            "rollsite": {"host": p.get("rollsite_host"), "port": p.get("rollsite_port")},
+            "rabbitmq": dict(p.get("rabbitmq") or {}) or None,
+        }
     else:
         raise ServiceConfError("FATE Flow major version %r is not supported." % (major,))
     return _drop_none(overlay)

@@ -132,11 +132,65 @@ options:
     type: dict
     suboptions: *db_options
   rollsite_host:
-    description: The party's rollsite address (1.x C(fate_on_eggroll.rollsite.host)); ignored for 2.x.
+    description:
+      - The party's rollsite address (1.x C(fate_on_eggroll.rollsite.host), 2.x C(federation.rollsite.host),
+        where O(proxy_name=rollsite) sends the federated scheduling commands).
     type: str
   rollsite_port:
-    description: The party's rollsite port (1.x C(fate_on_eggroll.rollsite.port)); ignored for 2.x.
+    description: The party's rollsite port (1.x C(fate_on_eggroll.rollsite.port), 2.x C(federation.rollsite.port)).
     type: int
+  federation_engine:
+    description:
+      - 2.x C(default_engines.federation), the engine the jobs' data crosses parties with. C(standalone)
+        is FATE Flow's SINGLE mode (every party on this node); any other is MULTIPLE mode, in which
+        the scheduling commands go through O(proxy_name).
+      - C(rabbitmq) needs O(rabbitmq). Refused for a 1.x file.
+    type: str
+    choices: [standalone, rabbitmq, pulsar, osx, rollsite]
+  proxy_name:
+    description:
+      - 2.x C(fateflow.proxy_name), the proxy of the federated scheduling commands in MULTIPLE mode.
+        C(rollsite) sends them, as gRPC, to O(rollsite_host) (eggroll's rollsite or the OSX broker).
+      - Refused for a 1.x file.
+    type: str
+    choices: [rollsite, osx, nginx]
+  rabbitmq:
+    description:
+      - 2.x C(federation.rabbitmq), the party's RabbitMQ for O(federation_engine=rabbitmq). FATE creates
+        a user, vhosts, queues and federation upstreams per job through its management API with this
+        user, which needs the C(administrator) tag. The other parties' brokers are in
+        C(rabbitmq_route_table.yaml) next to this file (written by the fateflow_ha role).
+      - Refused for a 1.x file.
+    type: dict
+    suboptions:
+      host:
+        description: The broker's address.
+        type: str
+        required: true
+      port:
+        description: AMQP port (1-65535).
+        type: int
+        default: 5672
+      mng_port:
+        description: Management API port (1-65535).
+        type: int
+        default: 15672
+      user:
+        description: The base user.
+        type: str
+        required: true
+      password:
+        description: Password of O(rabbitmq.user).
+        type: str
+        required: true
+      mode:
+        description: C(replication) (each party's broker pulls through a federation upstream) or C(client).
+        type: str
+        choices: [replication, client]
+        default: replication
+      max_message_size:
+        description: Largest message in bytes FATE sends in one piece (1-2147483647); FATE's default when omitted.
+        type: int
   settings:
     description:
       - Further keys merged in last, as nested mappings (for site-specific needs).
@@ -251,7 +305,17 @@ DB_SPEC = dict(
 OVERLAY_PARAMS = (
     "host", "http_port", "grpc_port", "party_id", "use_registry", "nginx_host", "nginx_http_port",
     "nginx_grpc_port", "zookeeper_hosts", "zookeeper_use_acl", "zookeeper_user", "zookeeper_password",
-    "database", "model_store", "rollsite_host", "rollsite_port",
+    "database", "model_store", "rollsite_host", "rollsite_port", "federation_engine", "proxy_name", "rabbitmq",
+)
+
+RABBITMQ_SPEC = dict(
+    host=dict(type="str", required=True),
+    port=dict(type="int", default=5672),
+    mng_port=dict(type="int", default=15672),
+    user=dict(type="str", required=True),
+    password=dict(type="str", required=True, no_log=True),
+    mode=dict(type="str", choices=["replication", "client"], default="replication"),
+    max_message_size=dict(type="int"),
 )
 
 
@@ -276,6 +340,9 @@ def argument_spec():
         model_store=dict(type="dict", options=DB_SPEC),
         rollsite_host=dict(type="str"),
         rollsite_port=dict(type="int"),
+        federation_engine=dict(type="str", choices=["standalone", "rabbitmq", "pulsar", "osx", "rollsite"]),
+        proxy_name=dict(type="str", choices=["rollsite", "osx", "nginx"]),
+        rabbitmq=dict(type="dict", options=RABBITMQ_SPEC),
         # no_log hides every value of settings until the arguments are accepted; then only the
         # values under credential keys stay hidden (see hide_secrets).
         settings=dict(type="dict", default={}, no_log=True),
@@ -325,6 +392,15 @@ RULES = dict(
 )
 
 
+RABBITMQ_RULES = dict(
+    host=_host,
+    port=validation.port,
+    mng_port=validation.port,
+    user=fate_inputs.rabbitmq_user,
+    password=fate_inputs.secret,
+    max_message_size=_whole_number(1, 2147483647),
+)
+
 DB_OPTIONS = ("database", "model_store")
 
 
@@ -357,6 +433,10 @@ def check_inputs(module):
     for option in DB_OPTIONS:
         if params[option] is not None:
             validation.check_options(module, DB_RULES, params=params[option], prefix=option + ".")
+    if params["rabbitmq"] is not None:
+        validation.check_options(module, RABBITMQ_RULES, params=params["rabbitmq"], prefix="rabbitmq.")
+        if params["rabbitmq"]["port"] == params["rabbitmq"]["mng_port"]:
+            module.fail_json(msg="rabbitmq.port and rabbitmq.mng_port must differ: the broker listens on both.")
     if params["http_port"] is not None and params["http_port"] == params["grpc_port"]:
         module.fail_json(msg="http_port and grpc_port must differ: FATE Flow listens on both.")
     if os.path.isdir(params["path"]):
@@ -372,7 +452,7 @@ def hide_secrets(module):
     settings = module.params["settings"] or {}
     secrets = sc.secret_values(settings)
     others = set()
-    for option in ("zookeeper_password", "database", "model_store"):
+    for option in ("zookeeper_password", "database", "model_store", "rabbitmq"):
         value = module.params[option]
         if option != "zookeeper_password":
             value = (value or {}).get("password")
@@ -397,7 +477,7 @@ def refuse_foreign_model_store_keys(module, major):
 
 MODULE_RULES = dict(
     required_together=[("zookeeper_user", "zookeeper_password"), ("rollsite_host", "rollsite_port")],
-    required_if=[("create", True, ("flow_version",))],
+    required_if=[("create", True, ("flow_version",)), ("federation_engine", "rabbitmq", ("rabbitmq",))],
     add_file_common_args=True,
     supports_check_mode=True,
 )

@@ -104,6 +104,27 @@ def test_up_makes_reachable_hosts_with_private_trees(clean_lab, tmp_path):
     assert not os.path.exists("/tmp/fflab-owner")
 
 
+def test_topology_splits_hosts_between_inventories(clean_lab, tmp_path):
+    """Two parties on one lab network, each with its own inventory that knows the other's addresses."""
+    import yaml
+
+    topology = write_topology(tmp_path, "hosts:\n  alpha: {groups: [fateflow]}\n"
+                                        "  beta: {groups: [fateflow, fate_full], inventory: guest}\n")
+    main, guest = tmp_path / "main" / "hosts.yml", tmp_path / "guest" / "hosts.yml"
+    missing = fflab("up", "--topology", topology, "--inventory", str(main), check=False)
+    assert missing.returncode == 2 and "inventory guest" in missing.stderr and not namespaces()
+    fflab("up", "--topology", topology, "--inventory", str(main), "--inventory", "guest=%s" % guest)
+    addresses = state()["addresses"]
+    ours, theirs = yaml.safe_load(main.read_text())["all"], yaml.safe_load(guest.read_text())["all"]
+    assert list(ours["hosts"]) == ["alpha"] and list(ours["children"]) == ["fateflow"]
+    assert list(theirs["hosts"]) == ["beta"] and list(theirs["children"]) == ["fateflow", "fate_full"]
+    assert ours["vars"]["fflab_hosts"] == theirs["vars"]["fflab_hosts"] == addresses
+    # One network: a host of one inventory reaches the other's.
+    assert ssh(addresses["alpha"], "timeout 3 bash -c 'echo > /dev/tcp/%s/22' && echo ok" % addresses["beta"]).stdout.strip() == "ok"
+    bad = fflab("up", "--topology", topology, "--inventory", str(main), "--inventory", "gu est=%s" % guest, check=False)
+    assert bad.returncode == 2 and "not an inventory name" in bad.stderr
+
+
 def test_up_twice_changes_nothing(clean_lab):
     fflab("up", "--count", "2")
     first = state()

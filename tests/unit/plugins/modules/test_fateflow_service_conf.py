@@ -293,3 +293,49 @@ def test_symlink_and_crlf_are_kept(capsys, tmp_path):
     raw = target.read_bytes()
     assert raw.count(b"\r\n") == raw.count(b"\n") and b"10.0.0.2" in raw
     assert run(capsys, dict(BASE_ARGS, path=str(link)))["changed"] is False
+
+
+MULTIPLE = dict(
+    federation_engine="rabbitmq", proxy_name="rollsite", rollsite_host="10.0.0.1", rollsite_port=9370,
+    rabbitmq=dict(host="10.0.0.1", user="fate", password="mq-Secret1"),
+)
+
+
+def test_multiple_mode_written_where_fate_flow_2_reads_it(capsys, conf):
+    path = conf(V2_FILE)
+    out = run(capsys, dict(BASE_ARGS, path=path, **MULTIPLE), diff=True)
+    assert out["changed"] is True
+    assert "mq-Secret1" not in json.dumps(out)
+    written = yaml.safe_load(open(path).read())
+    # fate_flow/runtime/system_settings.py: PROXY_NAME, PROXY = federation; engine_utils: default_engines
+    assert written["default_engines"]["federation"] == "rabbitmq"
+    assert written["default_engines"]["computing"] == "standalone"
+    assert written["fateflow"]["proxy_name"] == "rollsite"
+    assert written["federation"]["rollsite"] == {"host": "10.0.0.1", "port": 9370}
+    assert written["federation"]["rabbitmq"] == {
+        "host": "10.0.0.1", "port": 5672, "mng_port": 15672, "user": "fate", "password": "mq-Secret1",
+        "mode": "replication"}
+    assert run(capsys, dict(BASE_ARGS, path=path, **MULTIPLE))["changed"] is False
+
+
+@pytest.mark.parametrize("args, words", [
+    (dict(federation_engine="rabbitmq"), "rabbitmq"),
+    (dict(MULTIPLE, rabbitmq=dict(host="10.0.0.1", user="fa:te", password="x-Secret1")), "rabbitmq.user"),
+    (dict(MULTIPLE, rabbitmq=dict(host="10.0.0.1", user="fate", password="x-Secret1", port=15672)), "mng_port must differ"),
+    (dict(MULTIPLE, rabbitmq=dict(host="10.0.0.1", user="fate", password="x-Secret1", port=70000)), "rabbitmq.port"),
+    (dict(MULTIPLE, rabbitmq=dict(host="not a host", user="fate", password="x-Secret1")), "rabbitmq.host"),
+    (dict(proxy_name="grpc"), "proxy_name"),
+])
+def test_multiple_mode_bad_input_named(capsys, conf, args, words):
+    path = conf(V2_FILE)
+    out = run(capsys, dict(BASE_ARGS, path=path, **args))
+    assert out["rc"] == 1 and words in out["msg"], out["msg"]
+    assert open(path).read() == V2_FILE
+    assert "x-Secret1" not in json.dumps(out)
+
+
+def test_multiple_mode_refused_for_a_1x_file(capsys, conf):
+    path = conf(V1_FILE)
+    out = run(capsys, dict(BASE_ARGS, path=path, **MULTIPLE))
+    assert out["rc"] == 1 and "federation_engine, proxy_name, rabbitmq" in out["msg"]
+    assert open(path).read() == V1_FILE
