@@ -110,6 +110,16 @@ def parse_table(text):
     return routes, default_allow, notes
 
 
+def _pick(keys, wanted, default_allow, where, party, role):
+    """One level of eggroll's lookup: the key itself, else `default` when default_allow."""
+    if wanted in keys:
+        return wanted
+    if "default" in keys and default_allow:
+        return "default"
+    reason = "permission.default_allow is false" if "default" in keys else "no default either"
+    raise NoRoute("no route to party %s role %s: %s has no %s and %s" % (party, role, where, wanted, reason))
+
+
 class RouteTable:
     """The last good route table of one file, re-read when the file changes."""
 
@@ -160,27 +170,9 @@ class RouteTable:
         """Return (party key, role key, endpoint) as eggroll's Router.query picks them."""
         with self._lock:
             routes, default_allow = self.routes, self.default_allow
-        if party in routes:
-            party_key = party
-        elif "default" in routes and default_allow:
-            party_key = "default"
-        elif "default" in routes:
-            raise NoRoute("no route to party %s role %s: the party is not in the route table and "
-                          "permission.default_allow is false" % (party, role))
-        else:
-            raise NoRoute("no route to party %s role %s: the route table has neither the party nor a "
-                          "default party" % (party, role))
+        party_key = _pick(routes, party, default_allow, "route_table", party, role)
         roles = routes[party_key]
-        if role in roles:
-            role_key = role
-        elif "default" in roles and default_allow:
-            role_key = "default"
-        elif "default" in roles:
-            raise NoRoute("no route to party %s role %s: route_table.%s has no %s and "
-                          "permission.default_allow is false" % (party, role, party_key, role))
-        else:
-            raise NoRoute("no route to party %s role %s: route_table.%s has neither %s nor default"
-                          % (party, role, party_key, role))
+        role_key = _pick(roles, role, default_allow, "route_table.%s" % party_key, party, role)
         return party_key, role_key, roles[role_key][0]
 
 
