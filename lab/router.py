@@ -45,6 +45,10 @@ WORKERS = 64
 # Headers gRPC sets by itself on every call; the caller's other metadata is forwarded.
 TRANSPORT_HEADERS = ("user-agent", "content-type", "te", "host")
 MESSAGE_OPTIONS = [("grpc.max_send_message_length", -1), ("grpc.max_receive_message_length", -1)]
+# gRPC's reconnect backoff grows to 120 s, and a call during it fails at once: an upstream that is
+# back (a restarted Nginx or Flow node) must be reached again within a second.
+CHANNEL_OPTIONS = MESSAGE_OPTIONS + [("grpc.initial_reconnect_backoff_ms", 200),
+                                     ("grpc.min_reconnect_backoff_ms", 200), ("grpc.max_reconnect_backoff_ms", 1000)]
 
 
 class TableError(ValueError):
@@ -190,7 +194,7 @@ class Forwarder(proxy_pb2_grpc.DataTransferServiceServicer):
         with self._lock:
             stub = self._channels.get(target)
             if stub is None:
-                channel = grpc.insecure_channel(target, options=MESSAGE_OPTIONS)
+                channel = grpc.insecure_channel(target, options=CHANNEL_OPTIONS)
                 stub = self._channels[target] = (channel, proxy_pb2_grpc.DataTransferServiceStub(channel))
         return stub[1]
 

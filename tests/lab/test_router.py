@@ -269,6 +269,23 @@ def test_unreachable_endpoint_names_it(pb, lab):
     assert "party 10000 role fateflow" in error.details() and "127.0.0.1:%d" % closed in error.details()
 
 
+def test_upstream_back_is_reached_within_a_second(pb, lab):
+    port = free_port()
+    router = lab.router(lab.table("rt.json", {"10000": {"fateflow": endpoint(port)}}))
+    for _ in range(6):
+        assert call_error(pb, router, "10000").code() == grpc.StatusCode.UNAVAILABLE
+        time.sleep(0.5)
+    lab.upstream("back", port=port)
+    back = time.monotonic()
+    while True:
+        try:
+            assert call(pb, router, "10000")["upstream"] == "back"
+            break
+        except grpc.RpcError:
+            assert time.monotonic() - back < 1.5, "the upstream was back, the router still refused after 1.5 s"
+            time.sleep(0.1)
+
+
 def test_two_routers_chained_keep_body_and_metadata(pb, lab):
     flow = lab.upstream("flow-10000")
     party_b = lab.router(lab.table("b.json", {"10000": {"fateflow": endpoint(flow.port)}}), party="10000")
