@@ -269,6 +269,18 @@ def test_unreachable_endpoint_names_it(pb, lab):
     assert "party 10000 role fateflow" in error.details() and "127.0.0.1:%d" % closed in error.details()
 
 
+def test_route_to_itself_is_refused(pb, lab):
+    flow = lab.upstream("flow")
+    table = lab.table("rt.json", {"10000": {"fateflow": endpoint(flow.port)}})
+    router = lab.router(table)
+    lab.table("rt.json", {"10000": {"fateflow": endpoint(router.port)}})
+    router.wait_for("loaded", timeout=5)
+    error = call_error(pb, router, "10000")
+    assert error.code() == grpc.StatusCode.UNIMPLEMENTED
+    assert "points at this rollsite itself (127.0.0.1:%d)" % router.port in error.details()
+    assert flow.received == []
+
+
 def test_upstream_back_is_reached_within_a_second(pb, lab):
     port = free_port()
     router = lab.router(lab.table("rt.json", {"10000": {"fateflow": endpoint(port)}}))
