@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The main job on this one machine: bring the lab party up, roll the HA site out on it, check
-# its health, run the seed's toy verification (failover included) and say what runs where.
-# Run again, site.yml changes nothing (its recap shows changed=0 on every host).
+# The main job on this one machine: bring the lab's two parties up (party 10000, the HA party, and
+# party 9999, the other party of the seed's toy), roll each party's site out from its own
+# inventory, check the HA party's health, run the seed's toy verification across the parties
+# (failover included) and say what runs where. Run again, site.yml changes nothing (its recap
+# shows changed=0 on every host).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -10,7 +12,10 @@ bash scripts/setup.sh
 . scripts/env.sh
 
 lab=site
-inventory=inventories/lab    # hosts.yml written by fflab, group_vars/ kept in the repository
+# Each party's inventory: hosts.yml written by fflab, group_vars/ kept in the repository. Party
+# 10000 is the lab party (inventories/lab) in MULTIPLE mode (the overlay inventories/lab_federated).
+ha=(-i inventories/lab -i inventories/lab_federated)
+guest=(-i inventories/lab_guest)
 logs=$root/.lab/$lab/logs
 mkdir -p "$logs"
 
@@ -36,27 +41,37 @@ recap() {
   sed -n '/^PLAY RECAP/,/^$/p' "$logs/$1.log" | grep -E 'ok=' || true
 }
 
-step lab lab/fflab --lab "$lab" up --topology lab/topologies/site.yml --inventory "$inventory/hosts.yml"
-# The lab has no full FATE deployment: its full node gets the route table the site edits.
-step prepare ansible-playbook -i "$inventory" extensions/molecule/ha/prepare.yml
-step site ansible-playbook -i "$inventory" playbooks/site.yml
+step lab lab/fflab --lab "$lab" up --topology lab/topologies/site.yml \
+  --inventory inventories/lab/hosts.yml --inventory guest=inventories/lab_guest/hosts.yml
+# The lab has no full FATE deployment: each party's full node gets the route table the site edits.
+step prepare ansible-playbook "${ha[@]}" extensions/molecule/ha/prepare.yml
+step prepare_guest ansible-playbook "${guest[@]}" extensions/molecule/ha/prepare.yml
+step site ansible-playbook "${ha[@]}" playbooks/site.yml
 recap site
 changed=$(recap site | awk '{for (i = 1; i <= NF; i++) if ($i ~ /^changed=/) {sub("changed=", "", $i); n += $i}} END {print n + 0}')
-echo "site.yml: changed=$changed in total"
-step check ansible-playbook -i "$inventory" playbooks/check.yml
+echo "site.yml (party 10000): changed=$changed in total"
+step site_guest ansible-playbook "${guest[@]}" playbooks/site.yml
+recap site_guest
+# Each party's rollsite: the lab's stand-in for eggroll's, on its full node.
+step rollsite ansible-playbook "${ha[@]}" lab/router.yml
+step rollsite_guest ansible-playbook "${guest[@]}" lab/router.yml
+step check ansible-playbook "${ha[@]}" playbooks/check.yml
 report check 'Show the health report'
-step verify_toy ansible-playbook -i "$inventory" playbooks/verify_toy.yml
+step verify_toy ansible-playbook "${ha[@]}" playbooks/verify_toy.yml
 report verify_toy 'Show every toy job'
 
 # What runs where, read from the inventory the lab wrote.
-python3 - "$inventory/hosts.yml" <<'EOF'
+python3 - inventories/lab/hosts.yml inventories/lab_guest/hosts.yml <<'EOF'
 import sys
 import yaml
 
-inv = yaml.safe_load(open(sys.argv[1]))["all"]
-address = {h: v["ansible_host"] for h, v in inv["hosts"].items()}
-groups = {g: list((spec or {}).get("hosts") or {}) for g, spec in (inv.get("children") or {}).items()}
-print("What runs where (lab %s):" % inv["vars"].get("fflab_name", "site"))
+address, groups = {}, {}
+for path in sys.argv[1:]:
+    inv = yaml.safe_load(open(path))["all"]
+    address.update({h: v["ansible_host"] for h, v in inv["hosts"].items()})
+    for group, spec in (inv.get("children") or {}).items():
+        groups.setdefault(group, []).extend((spec or {}).get("hosts") or {})
+print("What runs where (lab %s; party 10000 but gflow, party 9999):" % inv["vars"].get("fflab_name", "site"))
 for host in address:
     services = []
     if host in groups.get("zookeeper", []):
@@ -67,9 +82,13 @@ for host in address:
         services.append("Nginx http://%s:9998 (FATE Flow API), grpc %s:9999" % (address[host], address[host]))
     if host in groups.get("fateflow", []):
         services.append("FATE Flow http://%s:9380/v2/server/fateflow, grpc %s:9360" % (address[host], address[host]))
+    if host in groups.get("rabbitmq", []):
+        services.append("RabbitMQ %s:5672, management :15672" % address[host])
     if host in groups.get("fate_full", []):
-        services.append("route table /data/projects/fate/osx/conf/broker/route_table.json")
+        services.append("rollsite (lab/router.py) %s:9370, route table /data/projects/fate/eggroll/conf/route_table.json"
+                        % address[host])
     print("  %-6s %-12s %s" % (host, address[host], "; ".join(services)))
 print("Enter a host: lab/fflab --lab site exec flow1 -- bash; services: "
       "sh /data/projects/common/supervisord/service.sh status")
+print("The VIP of party 10000's Nginx hosts: %s (inventories/lab/group_vars)" % ".".join(address["lb"].split(".")[:3] + ["250"]))
 EOF
