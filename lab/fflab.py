@@ -62,12 +62,15 @@ PRIVATE_DIRS = [
     ("/etc/nginx", "copy"),
     ("/etc/mysql", "copy"),
     ("/etc/zookeeper", "copy"),
+    ("/etc/rabbitmq", "copy"),
     # Each host's own log rotation: its /etc/logrotate.d files and logrotate's state.
     ("/etc/logrotate.d", "copy"),
     ("/var/lib/logrotate", "empty"),
     ("/var/lib/nginx", "tree"),
     ("/var/lib/mysql", "empty"),
     ("/var/lib/zookeeper", "empty"),
+    # RabbitMQ's node database (mnesia), its Erlang cookie and its plugins' expanded code.
+    ("/var/lib/rabbitmq", "empty"),
     ("/var/log", "tree"),
     ("/tmp", "sticky"),
 ]

@@ -13,11 +13,12 @@ version_added: 0.1.0
 description:
   - True when the value is a password that FATE's own samples ship and that anyone can therefore
     guess (the ZooKeeper digest password and MySQL passwords of FATE's deployment guides,
-    C(service_conf.yaml), AnsibleFATE and KubeFATE).
+    C(service_conf.yaml), AnsibleFATE and KubeFATE), and the user RabbitMQ creates on a new node.
   - The comparison ignores case, surrounding blanks, full-width and other compatibility forms of
     letters and invisible format characters (zero-width spaces), because such a variant of a
     published password is just as easy to guess.
-  - The list, the only one in the collection, is V(fate), V(fate_dev), V(fate_deV2999), V(fate_deV2023).
+  - The list, the only one in the collection, is V(fate), V(fate_dev), V(fate_deV2999), V(fate_deV2023),
+    and RabbitMQ's V(guest).
   - The roles' preflights use it to refuse such passwords unless the role's
     C(*_allow_default_passwords) variable is true.
   - An empty or missing value is not a default password (the roles require their passwords separately).
@@ -57,12 +58,14 @@ def _folded(text):
 # Published by FATE itself: the seed procedure and the FATE Flow 1.x guides (zookeeper user/password
 # fate / fate, MySQL fate_deV2999), FATE Flow 2.x's conf/service_conf.yaml (database passwd fate),
 # AnsibleFATE's var_files (dbpasswd fate_deV2999, zk passwd fate), KubeFATE and the FATE-Serving
-# guides (fate_dev), and later FATE releases' MySQL sample (fate_deV2023).
+# guides (fate_dev), and later FATE releases' MySQL sample (fate_deV2023); FATE Flow 2.x's
+# federation.rabbitmq sample is fate / fate, and RabbitMQ itself creates guest / guest.
 DEFAULT_PASSWORDS = frozenset(_folded(password) for password in (
     "fate",
     "fate_dev",
     "fate_deV2999",
     "fate_deV2023",
+    "guest",
 ))
 
 
