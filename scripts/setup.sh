@@ -12,6 +12,10 @@ debian_packages=(
   python3 python3-venv python3-kazoo python3-pymysql python3-grpcio python3-ruamel.yaml
 )
 
+# Packages the roles install on lab hosts themselves (their install path is under test), which
+# have no resolver: apt finds them in this machine's archive cache.
+debian_downloads=(rabbitmq-server python3-pika)
+
 if [ "$(id -u)" -ne 0 ]; then
   echo "setup: run as root (it installs Debian packages and the lab needs root)" >&2
   exit 2
@@ -26,6 +30,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   # Services are started by the lab and the roles, never by the package scripts.
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --download-only "${debian_downloads[@]}" >/dev/null 2>&1; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --download-only "${debian_downloads[@]}" >/dev/null
 fi
 
 stamp=.venv/.requirements.sha256

@@ -127,11 +127,27 @@ def zookeeper_role(tmp, case, services):
     return inventory, "zookeeper", [tmp / "zk"]
 
 
+def rabbitmq(tmp, case, services):
+    directories = [tmp / "rabbitmq" / name for name in ("conf", "data", "log")]
+    for directory in directories:
+        directory.mkdir(parents=True)
+    # What a running broker had: a refused run must leave it as it is.
+    (directories[0] / "rabbitmq.conf").write_text("listeners.tcp.1 = 127.0.0.1:5672\n")
+    (directories[0] / "enabled_plugins").write_text("[rabbitmq_management].\n")
+    variables = {
+        "rabbitmq_install": False, "rabbitmq_conf_dir": str(directories[0]), "rabbitmq_data_dir": str(directories[1]),
+        "rabbitmq_log_dir": str(directories[2]), "rabbitmq_listen_address": "127.0.0.1",
+        "party_rabbitmq_password": "Own-mq-83d1", "party_supervisord_home": str(tmp / "supervisord"),
+    }
+    return {"all": {"children": {"rabbitmq": {"hosts": {"mq1": dict(LOCAL, **variables)}}}}}, "rabbitmq", directories
+
+
 ROLES = {
     "fateflow.ha.eggroll_route": eggroll_route,
     "fateflow.ha.fateflow_ha": fateflow_ha,
     "fateflow.ha.nginx": nginx,
     "fateflow.ha.zookeeper": zookeeper_role,
+    "fateflow.ha.rabbitmq": rabbitmq,
 }
 
 # ---- the cases ----------------------------------------------------------------------------------
@@ -209,6 +225,28 @@ CASES = [
     dict(id="zookeeper-port-out-of-range", role="fateflow.ha.zookeeper",
          variables={"party_zookeeper_client_port": 65536},
          words=["party_zookeeper_client_port 65536", "is not a TCP port (1-65535)"]),
+    dict(id="rabbitmq-published-password", role="fateflow.ha.rabbitmq",
+         variables={"party_rabbitmq_password": "guest"},
+         words=["party_rabbitmq_password is a password that FATE's or RabbitMQ's own samples publish",
+                "rabbitmq_allow_default_passwords"]),
+    dict(id="rabbitmq-empty-password", role="fateflow.ha.rabbitmq",
+         variables={"party_rabbitmq_password": ""},
+         words=["party_rabbitmq_password is empty"]),
+    dict(id="rabbitmq-port-a-word", role="fateflow.ha.rabbitmq",
+         variables={"party_rabbitmq_port": "amqp"},
+         words=["party_rabbitmq_port", "unable to convert to int"]),
+    dict(id="rabbitmq-ports-out-of-range", role="fateflow.ha.rabbitmq",
+         variables={"party_rabbitmq_port": 0, "party_rabbitmq_mng_port": 70000},
+         words=["Ports are whole numbers 1-65535: fix party_rabbitmq_port=0, party_rabbitmq_mng_port=70000"]),
+    dict(id="rabbitmq-ports-equal", role="fateflow.ha.rabbitmq",
+         variables={"party_rabbitmq_mng_port": 5672},
+         words=["party_rabbitmq_port and party_rabbitmq_mng_port are both 5672"]),
+    dict(id="rabbitmq-user-odd-characters", role="fateflow.ha.rabbitmq",
+         variables={"party_rabbitmq_user": "fate:admin@x/"},
+         words=["party_rabbitmq_user must be 1-64 letters, digits and '_.-'", "got 'fate:admin@x/'"]),
+    dict(id="rabbitmq-user-guest", role="fateflow.ha.rabbitmq",
+         variables={"party_rabbitmq_user": "guest"},
+         words=["not guest (the published user this role deletes)"]),
 ]
 
 

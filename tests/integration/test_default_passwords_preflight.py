@@ -36,6 +36,11 @@ ROLES = {
                  "party_zookeeper_password": "Own-zk-31c9", "fateflow_ha_db_password": "Own-db-52a7"},
         "opt_in": "fateflow_ha_allow_default_passwords",
     },
+    "rabbitmq": {
+        "group": "rabbitmq",
+        "vars": {"party_rabbitmq_password": "Own-mq-83d1"},
+        "opt_in": "rabbitmq_allow_default_passwords",
+    },
 }
 
 
@@ -76,6 +81,8 @@ REFUSED = [
     ("fateflow_ha", "fateflow_ha_db_password", "fate_deV2999", "fateflow_ha_db_password is a password"),
     ("fateflow_ha", "fateflow_ha_db_password", "FATE_DEV2023", "fateflow_ha_allow_default_passwords"),
     ("fateflow_ha", "fateflow_ha_db_login_password", "fate_dev", "fateflow_ha_db_login_password is a password"),
+    ("rabbitmq", "party_rabbitmq_password", "guest", "party_rabbitmq_password is a password that FATE's or RabbitMQ's"),
+    ("rabbitmq", "party_rabbitmq_password", "fate", "rabbitmq_allow_default_passwords"),
 ]
 
 
@@ -101,6 +108,7 @@ def test_every_default_variable_named_at_once(tmp_path):
     ("zookeeper", {"party_zookeeper_password": "fate"}),
     ("fateflow_ha", {"party_zookeeper_password": "fate", "fateflow_ha_db_password": "fate_deV2999",
                      "fateflow_ha_db_login_password": "fate_dev"}),
+    ("rabbitmq", {"party_rabbitmq_password": "guest"}),
 ])
 def test_default_passwords_accepted_when_opted_in(tmp_path, role, overrides):
     rc, output = run_preflight(tmp_path, role, dict(overrides, **{ROLES[role]["opt_in"]: True}))
