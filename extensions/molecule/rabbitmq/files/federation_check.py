@@ -8,8 +8,8 @@ users' rights, a send and a receive queue, and for the receive queue a federatio
 policy that applies it. The sender publishes into its send queue on its own broker; the
 receiver's broker pulls the message over the federation link into its receive queue.
 
-Usage: federation_check.py A_HOST B_HOST (base user and password in RABBITMQ_USER /
-RABBITMQ_PASSWORD). Prints a JSON report; exits 1 when the message does not arrive.
+Usage: federation_check.py A_HOST B_HOST BASE_USER, the base user's password on stdin (ports in
+RABBITMQ_PORT / RABBITMQ_MNG_PORT). Prints a JSON report; exits 1 when the message does not arrive.
 """
 
 import base64
@@ -24,8 +24,8 @@ import pika
 
 AMQP_PORT = int(os.environ.get("RABBITMQ_PORT", "5672"))
 MNG_PORT = int(os.environ.get("RABBITMQ_MNG_PORT", "15672"))
-USER = os.environ["RABBITMQ_USER"]
-PASSWORD = os.environ["RABBITMQ_PASSWORD"]
+USER = sys.argv[3]
+PASSWORD = sys.stdin.readline().rstrip("\n")
 GUEST, HOST = ("guest", "9999"), ("host", "10000")
 
 
