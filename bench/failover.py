@@ -36,7 +36,11 @@ request). OUT defaults to .lab/fob/bench/. The lab is taken down at the end unle
 
     .venv/bin/pip install -r requirements/bench.txt     # matplotlib, for the PNG
     .venv/bin/python bench/failover.py [--cases kill link rolling zk nginx-kill nginx-link nginx-rolling]
-        [--rate 20] [--seconds 60] [--reuse] [--keep-lab] [--lab NAME] [--out DIR]
+        [--rate 20] [--seconds 60] [--rounds 1] [--root CHECKOUT] [--reuse] [--keep-lab] [--lab NAME] [--out DIR]
+
+--rounds N runs a rolling case's restart N times in a row under one load (the Nginx round moves the
+virtual IP once each time); --root CHECKOUT runs the playbooks of another checkout of the collection
+(one with its .cache/collections link), e.g. main's, on the same lab: its behaviour, for a comparison.
 """
 
 import argparse
@@ -292,9 +296,35 @@ class Bench:
 
     def fault_nginx_rolling(self, load_end):
         fault = time.time()
-        self.lab.step("rolling_restart_nginx", self.lab.playbook_cmd("playbooks/rolling_restart.yml", "--tags", "nginx"))
+        moves = self.rolling_rounds("rolling_restart_nginx", "nginx")
         restore = time.time()
-        return fault, restore, "rolling_restart.yml --tags nginx: both Nginx hosts, %.0f s" % (restore - fault)
+        return fault, restore, "rolling_restart.yml --tags nginx: both Nginx hosts, %s, %.0f s in all%s" % (
+            self.rounds_said(), restore - fault, self.behaviour_said()) + (
+            "; the virtual IP moved at %s s" % moves if moves else "")
+
+    def rolling_rounds(self, name, tags):
+        """The rolling restart --rounds times in a row, the party healthy again between two; for the
+        balancer, the seconds after the first round's start at which the virtual IP changed hands."""
+        first = time.time()
+        moves = []
+        for number in range(1, self.args.rounds + 1):
+            if number > 1:
+                self.wait_healthy()
+            holder = self.vip_holder() if tags == "nginx" else None
+            start = time.time()
+            step = name if self.args.rounds == 1 else "%s-%d" % (name, number)
+            self.lab.step(step, self.lab.playbook_cmd("playbooks/rolling_restart.yml", "--tags", tags))
+            if holder is not None:
+                left = [when for when, host, state in self.transitions(start) if host == holder and state != "MASTER"]
+                if left:
+                    moves.append(round(start - first + left[0], 1))
+        return moves
+
+    def rounds_said(self):
+        return "once" if self.args.rounds == 1 else "%d times in a row" % self.args.rounds
+
+    def behaviour_said(self):
+        return "" if self.lab.root == ROOT else " (the playbooks of %s)" % self.lab.root
     # ---- end of the balancer cases ----
 
     def wait_healthy(self, timeout=300):
@@ -337,9 +367,10 @@ class Bench:
 
     def fault_rolling(self, load_end):
         fault = time.time()
-        self.lab.step("rolling_restart", self.lab.playbook_cmd("playbooks/rolling_restart.yml", "--tags", "fateflow"))
+        self.rolling_rounds("rolling_restart", "fateflow")
         restore = time.time()
-        return fault, restore, "rolling_restart.yml --tags fateflow: every Flow node, %.0f s" % (restore - fault)
+        return fault, restore, "rolling_restart.yml --tags fateflow: every Flow node, %s, %.0f s in all%s" % (
+            self.rounds_said(), restore - fault, self.behaviour_said())
 
     def fault_zk(self, load_end):
         leaders = [h for h in self.lab.groups["zookeeper"] if srvr(self.lab.address[h]).get("Mode") == "leader"]
@@ -562,6 +593,12 @@ def main():
     parser.add_argument("--seconds", type=float, default=60.0, help="load per case (max 60; rolling: as long as the restart)")
     parser.add_argument("--fault-at", type=float, default=5.0, help="seconds into the load")
     parser.add_argument("--tail", type=float, default=10.0, help="load after a rolling restart ends, s")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="rolling cases: the restart this many times in a row under one load (each Nginx round moves "
+                             "the virtual IP once: more rounds, more moves measured)")
+    parser.add_argument("--root", default=ROOT,
+                        help="checkout whose collection runs the playbooks (default: this one); another one, e.g. "
+                             "main's, measures its behaviour on the same lab for a comparison")
     # A cheap read through FATE Flow's database (the provider table). /v2/job/list/query is not
     # cheap: it saturates two lab Flow nodes at a few dozen requests a second.
     parser.add_argument("--reregister-wait", type=float, default=30.0,
@@ -578,6 +615,12 @@ def main():
     args.out = args.out or os.path.join(LAB_DIR, "bench")
     if not 0 < args.rate <= 150:
         parser.error("--rate must be more than 0 and at most 150 (two loads run at once)")
+    if not 1 <= args.rounds <= 10:
+        parser.error("--rounds must be 1-10")
+    args.root = os.path.abspath(args.root)
+    if not os.path.isdir(os.path.join(args.root, ".cache", "collections", "ansible_collections", "fateflow", "ha")):
+        parser.error("--root %s has no .cache/collections/ansible_collections/fateflow/ha (link it to the checkout)"
+                     % args.root)
     if not 0 < args.fault_at < args.seconds <= 60:
         parser.error("--seconds must be at most 60 and more than --fault-at")
     rolling_playbook = os.path.exists(os.path.join(ROOT, "playbooks", "rolling_restart.yml"))
@@ -592,7 +635,7 @@ def main():
 
     for sub in ("loads", "logs"):
         os.makedirs(os.path.join(args.out, sub), exist_ok=True)
-    lab = Lab(LAB, os.path.join(args.out, "logs"))
+    lab = Lab(LAB, os.path.join(args.out, "logs"), root=args.root)
     if args.reuse:
         if not lab.is_up():
             raise SystemExit("lab %s is not up (or %s is missing): run without --reuse" % (LAB, lab.hosts_file))
@@ -625,7 +668,8 @@ def main():
         seed.stop()
         document = {
             "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "rate_per_nginx": args.rate, "path": args.path, "node": args.node,
+            "rate_per_nginx": args.rate, "path": args.path, "node": args.node, "rounds": args.rounds,
+            "playbooks_of": args.root,
             "urls": {"ours": "lb:%d" % lab.nginx_http_port, "seed": "lb:%d" % SEED_HTTP_PORT,
                      "vip": "%s:%d" % (lab.vip, lab.nginx_http_port), "first": "lb:%d" % lab.nginx_http_port},
             "cases": results,

@@ -47,9 +47,11 @@ def log(message):
 class Lab:
     """A lab party: its hosts, commands inside them, and playbooks on its inventory."""
 
-    def __init__(self, name, logs, algorithms=False):
+    def __init__(self, name, logs, algorithms=False, root=ROOT):
         self.name = name
         self.algorithms = algorithms
+        # The checkout whose collection runs the playbooks (another one: its behaviour, for a comparison).
+        self.root = root
         self.inventory_dir = os.path.join(ROOT, ".lab", name, "inventory")
         self.hosts_file = os.path.join(self.inventory_dir, "hosts.yml")
         self.logs = logs
@@ -66,7 +68,7 @@ class Lab:
         start = time.monotonic()
         path = os.path.join(self.logs, name + ".log")
         with open(path, "w", encoding="utf-8") as out:
-            rc = subprocess.call(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=ansible_env())
+            rc = subprocess.call(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=self.root, env=ansible_env(self.root))
         if rc != 0:
             raise SystemExit("%s failed (exit %d); see %s" % (name, rc, path))
         log("%s: ok (%d s, log: %s)" % (name, time.monotonic() - start, path))
@@ -127,11 +129,12 @@ class Lab:
         return int(out)
 
 
-def ansible_env():
+def ansible_env(root=ROOT):
+    """Ansible's environment for the collection of the checkout `root` (its .cache/collections link)."""
     env = dict(os.environ)
-    env["PATH"] = os.path.join(ROOT, ".venv", "bin") + os.pathsep + env.get("PATH", "")
-    env["ANSIBLE_COLLECTIONS_PATH"] = os.path.join(ROOT, ".cache", "collections")
-    env["ANSIBLE_CONFIG"] = os.path.join(ROOT, "ansible.cfg")
+    env["PATH"] = os.path.join(root, ".venv", "bin") + os.pathsep + env.get("PATH", "")
+    env["ANSIBLE_COLLECTIONS_PATH"] = os.path.join(root, ".cache", "collections")
+    env["ANSIBLE_CONFIG"] = os.path.join(root, "ansible.cfg")
     env["ANSIBLE_NOCOLOR"] = "1"
     return env
 
