@@ -21,6 +21,10 @@ Nginx host's own address ("first"), while the host that holds the virtual IP (th
   nginx-link     the master's link taken down until the load ends, then up
   nginx-rolling  playbooks/rolling_restart.yml --tags nginx (the virtual IP moved off each host first)
 
+nginx-rolling also sends slow requests through the virtual IP ("vip-slow": one every 0.5 s, headers
+sent over 2 s), so that a few are in flight whenever the address moves: a move that cuts the
+requests in flight on the old holder fails them.
+
 In nginx-kill and nginx-link a toy job is submitted through the virtual IP when the load starts
 (running when the fault hits) and another as soon as the virtual IP answers again; both must
 succeed. keepalived's state changes (run/transitions.log on each Nginx host) give the takeover time.
@@ -49,6 +53,7 @@ import json
 import math
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -75,9 +80,96 @@ KEEPALIVED_RUN_DIR = "/data/projects/common/keepalived/run"
 TOY_END_STATES = ("success", "failed", "canceled", "timeout")
 
 
+# The planned move's case also sends slow requests through the virtual IP: each one's headers take
+# SLOW_SEND seconds to arrive, so that a few are always in flight when the address moves.
+SLOW_CONFIG = "vip-slow"
+SLOW_EVERY = 0.5
+SLOW_SEND = 2.0
+
+
 def configs_of(case):
-    """The two loads of a case: the role's Nginx and the seed's, or the virtual IP and the first host."""
+    """The loads of a case: the role's Nginx and the seed's, or the virtual IP and the first host (and the
+    slow requests through the virtual IP, in nginx-rolling)."""
+    if case == "nginx-rolling":
+        return BALANCER_CONFIGS + (SLOW_CONFIG,)
     return BALANCER_CONFIGS if case in BALANCER_CASES else CONFIGS
+
+
+class SlowRequests(threading.Thread):
+    """Requests whose headers arrive over SLOW_SEND seconds (as a large upload on a slow link does), one
+    every SLOW_EVERY seconds on a fresh connection, each counted as failed on anything but HTTP 200 with
+    code 0. Behaves as a load process (send_signal, wait, kill) and writes flow_load's report."""
+
+    def __init__(self, host, port, path, json_path, timeout=90.0):
+        super().__init__(daemon=True)
+        self.host, self.port, self.path, self.json_path, self.timeout = host, port, path, json_path, timeout
+        self.halt = threading.Event()
+        self.records = []
+        self.lock = threading.Lock()
+
+    def one(self, due, start):
+        chunks = 20
+        try:
+            with socket.create_connection((self.host, self.port), timeout=self.timeout) as conn:
+                # HTTP/1.0: an answer without chunks, ended by the close.
+                conn.sendall(("GET %s HTTP/1.0\r\nHost: %s\r\nX-Slow: " % (self.path, self.host)).encode())
+                for _ in range(chunks):
+                    time.sleep(SLOW_SEND / chunks)
+                    conn.sendall(b"s")
+                conn.sendall(b"\r\nConnection: close\r\n\r\n")
+                data = b""
+                while True:
+                    part = conn.recv(65536)
+                    if not part:
+                        break
+                    data += part
+            head, _, body = data.partition(b"\r\n\r\n")
+            status = int(head.split(b" ", 2)[1]) if head.startswith(b"HTTP/") else 0
+            if status != 200:
+                outcome = "HTTP %d" % status if status else "no HTTP answer"
+            else:
+                code = json.loads(body).get("code")
+                outcome = code if code is not None else "no code in body"
+        except (OSError, ValueError, IndexError) as exc:
+            status, outcome = 0, "%s: %s" % (type(exc).__name__, exc)
+        with self.lock:
+            self.records.append([round(due, 4), round(time.monotonic() - (start + due), 4), status, outcome])
+
+    def run(self):
+        start, started_at = time.monotonic(), time.time()
+        workers, number = [], 0
+        while not self.halt.is_set():
+            due = number * SLOW_EVERY
+            if self.halt.wait(max(0.0, start + due - time.monotonic())):
+                break
+            worker = threading.Thread(target=self.one, args=(due, start), daemon=True)
+            worker.start()
+            workers.append(worker)
+            number += 1
+        for worker in workers:
+            worker.join(self.timeout + 5)
+        records = sorted(self.records)
+        latencies = sorted(r[1] for r in records)
+        failures = [r for r in records if r[3] != 0]
+        report = {
+            "url": "http://%s:%d%s" % (self.host, self.port, self.path), "rate": 1 / SLOW_EVERY,
+            "started_at": started_at, "duration": round(time.monotonic() - start, 3), "stopped_by": "signal",
+            "sent": len(records), "failed": len(failures),
+            "p50": latencies[len(latencies) // 2] if latencies else None,
+            "p99": latencies[min(len(latencies) - 1, int(round(0.99 * (len(latencies) - 1))))] if latencies else None,
+            "max": latencies[-1] if latencies else None, "first_failures": failures[:20], "records": records,
+        }
+        with open(self.json_path, "w", encoding="utf-8") as out:
+            json.dump(report, out)
+
+    def send_signal(self, _signal):
+        self.halt.set()
+
+    def wait(self, timeout=None):
+        self.join(timeout)
+
+    def kill(self):
+        self.halt.set()
 # ---- end of the balancer cases' settings ----
 # The seed's nginx: its own ports, and a directory on the lb host for its pid, logs and temp files.
 SEED_HTTP_PORT = 19998
@@ -388,6 +480,10 @@ class Bench:
         for config in configs_of(case):
             path = os.path.join(self.out, "loads", "%s-%s.json" % (case, config))
             stderr = open(os.path.join(self.out, "logs", "load-%s-%s.log" % (case, config)), "w", encoding="utf-8")
+            if config == SLOW_CONFIG:
+                procs[config] = (SlowRequests(self.lab.vip, self.lab.nginx_http_port, self.args.path, path), path, stderr)
+                procs[config][0].start()
+                continue
             cmd = [sys.executable, FLOW_LOAD, "--url", self.urls[config], "--rate", str(self.args.rate),
                    "--seconds", str(seconds), "--workers", str(self.workers()), "--timeout", "90", "--json", path]
             procs[config] = (subprocess.Popen(cmd, stderr=stderr), path, stderr)
@@ -553,7 +649,8 @@ def plot(results, path):
     import matplotlib.pyplot as plt
 
     cases = list(results)
-    fig, axes = plt.subplots(len(cases), 2, figsize=(14, 3.2 * len(cases)), squeeze=False, sharey=True)
+    columns = max(len(configs_of(case)) for case in cases)
+    fig, axes = plt.subplots(len(cases), columns, figsize=(7 * columns, 3.2 * len(cases)), squeeze=False, sharey=True)
     for row, case in enumerate(cases):
         result = results[case]
         for col, config in enumerate(configs_of(case)):
