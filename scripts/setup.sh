@@ -14,7 +14,7 @@ debian_packages=(
 
 # Packages the roles install on lab hosts themselves (their install path is under test), which
 # have no resolver: apt finds them in this machine's archive cache.
-debian_downloads=(rabbitmq-server python3-pika)
+debian_downloads=(rabbitmq-server python3-pika keepalived nftables)
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "setup: run as root (it installs Debian packages and the lab needs root)" >&2
