@@ -37,7 +37,9 @@ try:
 except ImportError:
     from ofx.api.proto.rollsite import proxy_pb2_grpc
 
-# FATE Flow sends overallTimeout=30000 (ms); a packet without one gets this bound (s).
+# A forwarded call is bounded by the caller's own deadline, as eggroll's unaryCall does (deadline
+# propagation); overallTimeout is not read: FATE Flow 2.x's scheduler (ofx) writes its timeout
+# there in seconds where eggroll's field is milliseconds. A call without a deadline gets this (s).
 DEFAULT_TIMEOUT = 60.0
 RELOAD_INTERVAL = 1.0
 STOP_GRACE = 5.0
@@ -230,10 +232,10 @@ class Forwarder(proxy_pb2_grpc.DataTransferServiceServicer):
             finish("UNIMPLEMENTED", target, message)
             context.abort(grpc.StatusCode.UNIMPLEMENTED, message)
 
-        timeout = header.conf.overallTimeout / 1000.0 if header.conf.overallTimeout > 0 else DEFAULT_TIMEOUT
         remaining = context.time_remaining()
-        if remaining is not None:
-            timeout = min(timeout, remaining)
+        # A little of the caller's time is kept back so that it gets this router's message, which
+        # names the endpoint, rather than its own bare deadline error.
+        timeout = DEFAULT_TIMEOUT if remaining is None else min(DEFAULT_TIMEOUT, max(remaining - 0.2, remaining / 2))
         metadata = [(key, value) for key, value in context.invocation_metadata()
                     if not key.startswith((":", "grpc-")) and key not in TRANSPORT_HEADERS]
         try:
