@@ -13,8 +13,8 @@ bash scripts/setup.sh
 
 lab=site
 # Each party's inventory: hosts.yml written by fflab, group_vars/ kept in the repository. Party
-# 10000 is the lab party (inventories/lab) in MULTIPLE mode (the overlay inventories/lab_federated).
-ha=(-i inventories/lab -i inventories/lab_federated)
+# 10000 is the lab party (inventories/lab), party 9999 the other party of the toy.
+ha=(-i inventories/lab)
 guest=(-i inventories/lab_guest)
 logs=$root/.lab/$lab/logs
 mkdir -p "$logs"
