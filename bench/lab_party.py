@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """The lab party the lab-based benchmarks share: bring-up, commands on its hosts, its registry.
 
-A lab party is lab/topologies/site.yml with inventories/lab/group_vars, rolled out by site.yml on
-lab NAME (its files under .lab/NAME/). failover.py runs it without FATE's algorithms (API only),
-jobs.py with them (toy jobs).
+A lab party is party 10000 of lab/topologies/site.yml with inventories/lab/group_vars, rolled out by
+site.yml on lab NAME (its files under .lab/NAME/), beside party 9999 (inventories/lab_guest/group_vars,
+its own inventory), the other party of its toy jobs. failover.py runs it without FATE's algorithms
+(API only), jobs.py with them (toy jobs).
 """
 
 import json
@@ -30,6 +31,7 @@ from ansible_collections.fateflow.ha.plugins.module_utils.zookeeper import (  # 
 FFLAB = os.path.join(ROOT, "lab", "fflab")
 TOPOLOGY = os.path.join(ROOT, "lab", "topologies", "site.yml")
 GROUP_VARS = os.path.join(ROOT, "inventories", "lab", "group_vars")
+GUEST_GROUP_VARS = os.path.join(ROOT, "inventories", "lab_guest", "group_vars")
 # The fateflow_ha, zookeeper and service_manager roles' defaults, which the lab party keeps.
 FLOW_HTTP_PORT = 9380
 FLOW_GRPC_PORT = 9360
@@ -54,6 +56,8 @@ class Lab:
         self.root = root
         self.inventory_dir = os.path.join(ROOT, ".lab", name, "inventory")
         self.hosts_file = os.path.join(self.inventory_dir, "hosts.yml")
+        # Party 9999's own inventory: the other party of the toy jobs.
+        self.guest_inventory_dir = os.path.join(ROOT, ".lab", name, "inventory_guest")
         self.logs = logs
         self.address = {}
         self.groups = {}
@@ -74,15 +78,19 @@ class Lab:
         log("%s: ok (%d s, log: %s)" % (name, time.monotonic() - start, path))
 
     def up(self):
-        # The inventory lives beside the lab's other files, with the lab party's group_vars linked
+        # Each inventory lives beside the lab's other files, with its party's group_vars linked
         # next to it: Ansible reads group_vars from the inventory's own directory.
-        os.makedirs(self.inventory_dir, exist_ok=True)
-        link = os.path.join(self.inventory_dir, "group_vars")
-        if not os.path.islink(link):
-            os.symlink(os.path.relpath(GROUP_VARS, self.inventory_dir), link)
-        self.step("lab", [FFLAB, "--lab", self.name, "up", "--topology", TOPOLOGY, "--inventory", self.hosts_file])
-        self.step("prepare", self.playbook_cmd("extensions/molecule/ha/prepare.yml"))
-        self.step("site", self.playbook_cmd("playbooks/site.yml"))
+        for inventory_dir, group_vars in ((self.inventory_dir, GROUP_VARS), (self.guest_inventory_dir, GUEST_GROUP_VARS)):
+            os.makedirs(inventory_dir, exist_ok=True)
+            link = os.path.join(inventory_dir, "group_vars")
+            if not os.path.islink(link):
+                os.symlink(os.path.relpath(group_vars, inventory_dir), link)
+        self.step("lab", [FFLAB, "--lab", self.name, "up", "--topology", TOPOLOGY, "--inventory", self.hosts_file,
+                          "--inventory", "guest=" + os.path.join(self.guest_inventory_dir, "hosts.yml")])
+        for party, inventory_dir in (("", self.inventory_dir), ("_guest", self.guest_inventory_dir)):
+            self.step("prepare" + party, self.playbook_cmd("extensions/molecule/ha/prepare.yml", inventory=inventory_dir))
+            self.step("site" + party, self.playbook_cmd("playbooks/site.yml", inventory=inventory_dir))
+            self.step("rollsite" + party, self.playbook_cmd("lab/router.yml", inventory=inventory_dir))
 
     def is_up(self):
         ok = subprocess.call([FFLAB, "--lab", self.name, "status"], stdout=subprocess.DEVNULL) == 0
@@ -107,9 +115,9 @@ class Lab:
         except (ValueError, KeyError, IndexError):
             self.vip = None
 
-    def playbook_cmd(self, playbook, *extra):
+    def playbook_cmd(self, playbook, *extra, inventory=None):
         # FATE's algorithms serve jobs only: a benchmark of the API does not need them.
-        return ["ansible-playbook", "-i", self.inventory_dir, playbook,
+        return ["ansible-playbook", "-i", inventory or self.inventory_dir, playbook,
                 "-e", "fateflow_ha_install_algorithms=%s" % str(self.algorithms).lower()] + list(extra)
 
     def link(self, host, state):

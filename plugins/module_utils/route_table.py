@@ -339,6 +339,16 @@ def merge(data, routes, state="present", default_allow=None, self_party=None, fm
     return changes
 
 
+def unrouted_parties(data, parties):
+    """The parties of ``parties`` a packet could not be routed to: no entry of their own and no
+    usable ``default`` party (eggroll 2.x's Router.scala: the default party serves a party absent
+    from the table, unless ``permission.default_allow`` is false)."""
+    table = data.get("route_table") or {}
+    default_allow = (data.get("permission") or {}).get("default_allow", True) is not False
+    return [party for party in parties
+            if not table.get(party) and not (default_allow and table.get("default"))]
+
+
 def changed_parts(data, originals):
     """``(before, after)``: documents holding only the places ``originals`` names, as they were and are.
 

@@ -77,6 +77,15 @@ options:
       - Left as it is when not given; the table must then already have a non-empty one.
     type: list
     elements: str
+  required_parties:
+    description:
+      - Parties the table must route to once changed, the other parties this party runs jobs with.
+        Each needs an entry of its own, or a C(default) party entry that C(permission.default_allow) does
+        not turn off, as eggroll and OSX route.
+      - A table that would not route one of them is refused, and nothing is written.
+    type: list
+    elements: str
+    default: []
   create:
     description:
       - Create the file when it is missing, with an empty C(route_table) and C(permission.default_allow)
@@ -193,6 +202,7 @@ from ansible_collections.fateflow.ha.plugins.module_utils.route_table import (
     normalize_ports,
     normalize_routes,
     parse,
+    unrouted_parties,
 )
 
 
@@ -203,6 +213,7 @@ def _self_party(option, value):
 RULES = dict(
     path=validation.text,
     self_party=_self_party,
+    required_parties=_self_party,
     lock_timeout=lambda option, value: validation.seconds(option, value, maximum=3600),
 )
 
@@ -263,6 +274,11 @@ def merge_file(module, routes):
     changes = ["integer port %s" % pointer for pointer in result["integer_ports"]]
     changes += merge(data, routes, state=params["state"], default_allow=params["default_allow"],
                      self_party=params["self_party"], fmt=fmt, originals=originals)
+    unrouted = unrouted_parties(data, params["required_parties"])
+    if unrouted:
+        module.fail_json(msg="%s would have no route for party %s: no entry of its own and no default party entry "
+                             "(or permission.default_allow is false); give %s a route."
+                         % (path, ", ".join(unrouted), "it" if len(unrouted) == 1 else "them"), changed=False)
     changed = bool(changes) or not existed
     newline = "\r\n" if "\r\n" in before_text else "\n"
     result["changes"] = changes
@@ -295,6 +311,7 @@ def main():
             state=dict(type="str", default="present", choices=["present", "absent"]),
             default_allow=dict(type="bool"),
             self_party=dict(type="list", elements="str"),
+            required_parties=dict(type="list", elements="str", default=[]),
             create=dict(type="bool", default=False),
             backup=dict(type="bool", default=False),
             lock_timeout=dict(type="float", default=30),

@@ -169,7 +169,26 @@ FAILURE_CASES = [
     ("port-out-of-range-in-file", "port_out_of_range.json", dict(routes=[NGINX_FATEFLOW]),
      ["/route_table/9999/default/1/port", "1-65535, not 70000"]),
     ("bad-boolean", "seed.json", dict(routes=[dict(NGINX_FATEFLOW, is_secure="maybe")]), ["is_secure"]),
+    # osx.json routes 9999 and 10000 and has no default party.
+    ("other-party-without-route", "osx.json", dict(format="osx", routes=[NGINX_FATEFLOW], required_parties=["8888"]),
+     ["would have no route for party 8888", "no entry of its own and no default party entry"]),
+    ("default-turned-off", "seed.json", dict(routes=[NGINX_FATEFLOW], default_allow=False, required_parties=["9999"]),
+     ["would have no route for party 9999"]),
+    ("required-party-malformed", "seed.json", dict(routes=[NGINX_FATEFLOW], required_parties=["99 99"]),
+     ["required_parties[0]"]),
 ]
+
+
+@pytest.mark.parametrize("fixture, args", [
+    ("seed.json", dict(routes=[NGINX_FATEFLOW], required_parties=["9999"])),  # the default party routes it
+    ("osx.json", dict(format="osx", routes=[NGINX_FATEFLOW], required_parties=["9999"])),  # its own entry
+    ("osx.json", dict(format="osx", routes=[NGINX_FATEFLOW, {"party": "8888", "ip": "10.0.0.8", "port": 9370}],
+                      required_parties=["8888"])),  # the entry this change adds
+])
+def test_required_parties_routed(capsys, tmp_path, fixture, args):
+    path = table_file(tmp_path, fixture)
+    result = run_module(capsys, tmp_path, dict(args, path=str(path)))
+    assert not result.get("failed"), result.get("msg")
 
 
 @pytest.mark.parametrize("fixture, args, words", [case[1:] for case in FAILURE_CASES],
