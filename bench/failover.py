@@ -183,10 +183,12 @@ class ToyJob(threading.Thread):
     """The seed's toy job (`flow test toy`) through FATE Flow 2.x's HTTP API, as playbooks/tasks/toy_job.yml
     submits it: started once `after` returns (at once without it), followed until it ends."""
 
-    def __init__(self, api, party_id, label, after=None, host_party_id="10000", timeout=300):
+    def __init__(self, api, party_id, label, after=None, guest_party_id="9999", timeout=300):
+        # party_id: the party whose FATE Flow api reaches (the toy's host, 10000 in the seed); its
+        # record of the job is followed. The guest is the other party of the toy.
         super().__init__(daemon=True)
         self.api, self.party_id, self.label, self.after = api, party_id, label, after
-        self.host_party_id, self.timeout = host_party_id, timeout
+        self.guest_party_id, self.timeout = guest_party_id, timeout
         self.outcome = {"label": label, "job_id": None, "status": "not submitted", "seconds": None}
 
     def call(self, path, body=None):
@@ -202,7 +204,7 @@ class ToyJob(threading.Thread):
         started = self.outcome["submitted_at"] = time.time()
         dag = {"dag_schema": {"schema_version": "2.0.0.alpha", "dag": {
             "stage": "default",
-            "parties": [{"role": "guest", "party_id": [self.party_id]}, {"role": "host", "party_id": [self.host_party_id]}],
+            "parties": [{"role": "guest", "party_id": [self.guest_party_id]}, {"role": "host", "party_id": [self.party_id]}],
             "tasks": {"toy_example_0": {"component_ref": "toy_example", "parameters": {"data_num": 1024, "partition": 4}}}}}}
         # Nginx never resends a POST a dying server dropped (502): retried, as an HA client should.
         for attempt in range(5):
@@ -350,7 +352,8 @@ class Bench:
 
     def toy_job(self, label, after=None):
         """A toy job through the virtual IP, started now (or once `after` returns) and followed in a thread."""
-        job = ToyJob("http://%s:%d" % (self.lab.vip, self.lab.nginx_http_port), self.lab.party_id, label, after)
+        job = ToyJob("http://%s:%d" % (self.lab.vip, self.lab.nginx_http_port), self.lab.party_id, label, after,
+                     guest_party_id=self.lab.guest_party_id)
         job.start()
         return job
 

@@ -65,6 +65,8 @@ class Lab:
         self.zk_auth = "%s:%s" % (settings["party_zookeeper_user"], settings["party_zookeeper_password"])
         self.nginx_http_port = int(settings["party_nginx_http_port"])
         self.party_id = str(settings["party_id"])
+        # The other party of the toy jobs (party 9999 of the lab).
+        self.guest_party_id = str(settings.get("fateflow_toy_guest_party_id", self.party_id))
         self.vip = None
 
     def step(self, name, cmd):

@@ -100,7 +100,7 @@ class Stream:
         self.submit_failures.append({"at": due, "error": error})
 
     def status_of(self, job_id):
-        path = "/v2/job/query?job_id=%s&party_id=%s" % (job_id, self.args.guest)
+        path = "/v2/job/query?job_id=%s&party_id=%s" % (job_id, self.args.party or self.args.host)
         status, body, _ = request(self.base, "GET", path, timeout=15)
         if status != 200 or not isinstance(body, dict) or body.get("code") != 0:
             return None
@@ -184,6 +184,8 @@ def main(argv=None):
     parser.add_argument("--seconds", type=float, default=120.0, help="how long jobs are submitted (max %d)" % MAX_SECONDS)
     parser.add_argument("--guest", default="9999")
     parser.add_argument("--host", default="10000")
+    parser.add_argument("--party", help="the party whose FATE Flow --url reaches: its record of each job is "
+                                        "followed (default: --host; a party in MULTIPLE mode has its own only)")
     parser.add_argument("--data-num", type=int, default=1024, help="the toy's data_num")
     parser.add_argument("--settle", type=float, default=180.0,
                         help="seconds a failed job must stay failed to count as failed (recovery reruns it before)")
